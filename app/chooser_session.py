@@ -1,0 +1,70 @@
+"""Who is using the chooser: a signed token that names a validated Deep Linking launch.
+
+The chooser runs inside the platform's iframe, where cookies are often blocked, so its requests
+carry this token instead (in the ``X-Chooser-Token`` header, or the ``t`` query parameter for
+the Panopto sign-in pop-up). The token only points at launch data kept on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pylti1p3.exception import LtiException
+
+from .errors import LaunchExpired
+from .lti.deep_linking import settings_of
+from .panopto.oauth import UserKey
+
+#: How long a chooser stays usable after its launch: long enough to record and upload a
+#: video, short enough that a leaked token soon stops working.
+CHOOSER_TOKEN_MAX_AGE_SECONDS = 4 * 60 * 60
+TOKEN_SALT = "chooser-launch"
+
+
+@dataclass(frozen=True)
+class ChooserContext:
+    launch_id: str
+    launch_data: dict[str, Any]
+
+    @property
+    def user(self) -> UserKey:
+        return UserKey(
+            issuer=str(self.launch_data["iss"]), subject=str(self.launch_data["sub"])
+        )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return settings_of(self.launch_data)
+
+
+def issue_token(secret_key: str, launch_id: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT).dumps(launch_id)
+
+
+def read_token(secret_key: str, token: str | None) -> str:
+    """The launch id inside a chooser token.
+
+    :raises LaunchExpired: when the token is missing, forged or too old.
+    """
+    if not token:
+        raise LaunchExpired()
+    serializer = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
+    try:
+        return str(serializer.loads(token, max_age=CHOOSER_TOKEN_MAX_AGE_SECONDS))
+    except (SignatureExpired, BadSignature) as err:
+        raise LaunchExpired() from err
+
+
+def load_context(
+    secret_key: str, token: str | None, load_launch
+) -> tuple[ChooserContext, Any]:
+    """Resolve a token into the chooser context and the stored pylti1p3 launch."""
+    launch_id = read_token(secret_key, token)
+    try:
+        launch = load_launch(launch_id)
+        data = launch.get_launch_data()
+    except LtiException as err:
+        raise LaunchExpired() from err
+    return ChooserContext(launch_id, dict(data)), launch

@@ -1,0 +1,89 @@
+"""The tool's error hierarchy.
+
+Each error has a stable ``code``, an HTTP ``status`` and a ``message`` that is safe to show to
+the person in front of the browser. Handlers in :mod:`app.views_errors` turn them into a page or
+JSON. Messages never carry tokens or secrets.
+"""
+
+from __future__ import annotations
+
+
+class ToolError(Exception):
+    """Base class: something went wrong that we can explain to the user."""
+
+    code = "tool_error"
+    status = 400
+    message = "Something went wrong."
+    #: Whether the person can usefully try the same action again.
+    retryable = False
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class LaunchError(ToolError):
+    """An LTI login or launch that we refuse."""
+
+    code = "launch_invalid"
+    message = "This launch could not be accepted."
+
+
+class LaunchExpired(LaunchError):
+    """The chooser's launch is unknown or too old to use."""
+
+    code = "launch_expired"
+    status = 401
+    message = (
+        "This chooser session has expired. Close it and open it again from OnTrack."
+    )
+
+
+class BadRequest(ToolError):
+    code = "bad_request"
+    message = "The request was not understood."
+
+
+class Forbidden(ToolError):
+    code = "forbidden"
+    status = 403
+    message = "You are not allowed to do this."
+
+
+class PanoptoError(ToolError):
+    """Panopto could not be reached or refused a call."""
+
+    code = "panopto_unavailable"
+    status = 502
+    message = "Panopto did not answer. Please try again in a moment."
+    retryable = True
+
+
+class PanoptoRateLimited(PanoptoError):
+    code = "panopto_rate_limited"
+    status = 503
+    message = "Panopto is busy right now. Please try again in a few seconds."
+
+
+class PanoptoNotConnected(PanoptoError):
+    """We hold no usable Panopto token for this user: they must sign in again."""
+
+    code = "panopto_sign_in_required"
+    status = 401
+    message = "Please sign in to Panopto to continue."
+    retryable = False
+
+
+class PanoptoNotFound(PanoptoError):
+    code = "panopto_not_found"
+    status = 404
+    message = "That video or folder was not found in Panopto."
+    retryable = False
+
+
+class PanoptoForbidden(PanoptoError):
+    code = "panopto_forbidden"
+    status = 403
+    message = "Panopto says you do not have access to this."
+    retryable = False

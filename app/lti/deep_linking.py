@@ -1,0 +1,82 @@
+"""The Deep Linking response (https://www.imsglobal.org/spec/lti-dl/v2p0#deep-linking-response-message).
+
+pylti1p3's ``DeepLinkResource`` cannot express ``iframe``, ``thumbnail`` or ``text``, and its
+message always carries ``data`` (as ``null`` when the request had none). So we take the
+library's message (issuer, audience, nonce, deployment, times), put our own items in, drop
+``data`` when it was not sent, and sign it with the library's signer, which puts the ``kid``
+of our key in the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pylti1p3.deep_link import DeepLink
+
+from ..errors import BadRequest
+
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+CONTENT_ITEMS_CLAIM = DL + "content_items"
+DATA_CLAIM = DL + "data"
+SETTINGS_CLAIM = DL + "deep_linking_settings"
+
+#: Panopto's own LMS plugins place videos in a 720x480 frame with a 128x72 thumbnail.
+IFRAME_SIZE = {"width": 720, "height": 405}
+THUMBNAIL_SIZE = {"width": 128, "height": 72}
+
+
+@dataclass(frozen=True)
+class ResourceLinkItem:
+    """One ``ltiResourceLink`` content item that shows a Panopto session."""
+
+    launch_url: str
+    session_id: str
+    title: str
+    description: str | None = None
+    thumbnail_url: str | None = None
+
+    def to_claim(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "type": "ltiResourceLink",
+            "url": self.launch_url,
+            "title": self.title,
+            "iframe": dict(IFRAME_SIZE),
+            # Values in `custom` must be strings (Deep Linking 2.0 §3.4.5).
+            "custom": {"panopto_session_id": self.session_id},
+        }
+        if self.description:
+            item["text"] = self.description
+        if self.thumbnail_url:
+            item["thumbnail"] = {"url": self.thumbnail_url, **THUMBNAIL_SIZE}
+        return item
+
+
+def settings_of(launch_data: dict[str, Any]) -> dict[str, Any]:
+    return dict(launch_data.get(SETTINGS_CLAIM) or {})
+
+
+def accepts_multiple(settings: dict[str, Any]) -> bool:
+    """Whether the platform takes several items (the claim may be a bool or a string)."""
+    value = settings.get("accept_multiple", False)
+    return value is True or value == "true"
+
+
+def build_response_jwt(
+    deep_link: DeepLink, settings: dict[str, Any], items: list[ResourceLinkItem]
+) -> str:
+    """Sign the Deep Linking response that carries ``items`` back to the platform.
+
+    :raises BadRequest: when more items are chosen than the platform accepts.
+    """
+    if len(items) > 1 and not accepts_multiple(settings):
+        raise BadRequest("This place in OnTrack accepts only one video. Choose one.")
+
+    message = deep_link.get_message_jwt([])
+    message[CONTENT_ITEMS_CLAIM] = [item.to_claim() for item in items]
+    if "data" in settings:
+        message[DATA_CLAIM] = settings["data"]
+    else:
+        message.pop(DATA_CLAIM, None)
+
+    return deep_link.encode_jwt(message)

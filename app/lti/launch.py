@@ -1,0 +1,246 @@
+"""Launch validation: pylti1p3's checks plus the ones it leaves out.
+
+pylti1p3 checks the state, the signature, the issuer, the deployment and the message claims.
+This subclass adds what LTI 1.3 and OIDC Core ask for and the library does not do
+(see the 1EdTech Security Framework §5.1.3, https://www.imsglobal.org/spec/security/v1p0/):
+
+- ``aud`` may be a string or an array; with several audiences ``azp`` must name our client.
+- the nonce is consumed on first use, so an id_token cannot be replayed;
+- a clock leeway for platforms whose clocks run a little ahead;
+- only RS256, and a clear refusal of anything else;
+- the ``target_link_uri`` claim must be one of our own launch URLs;
+- the platform's key set is cached, and fetched again once when a token names an unknown key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection
+from typing import Any
+
+import jwt
+import requests
+from pylti1p3.contrib.flask import FlaskMessageLaunch
+from pylti1p3.exception import LtiKeyException
+
+from ..errors import LaunchError
+from ..store import KeyValueStore
+from .storage import DatabaseLaunchDataStorage
+
+logger = logging.getLogger(__name__)
+
+#: Platform clocks drift ahead of ours by seconds; a minute absorbs that without letting an
+#: expired token live meaningfully longer.
+JWT_LEEWAY_SECONDS = 60
+
+#: How long a fetched platform key set is trusted before it is fetched again.
+PLATFORM_JWKS_TTL_SECONDS = 60 * 60
+
+#: After a refetch for an unknown ``kid``, no further refetch of the same URL for this long,
+#: so a stream of tokens with made-up key ids cannot make us hammer the platform.
+JWKS_REFETCH_INTERVAL_SECONDS = 30
+
+TARGET_LINK_URI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+SIGNING_ALGORITHM = "RS256"
+
+#: Claims that must be JSON strings when present, with the words used to name them.
+STRING_CLAIMS = {
+    "iss": "issuer (iss)",
+    "sub": "user id (sub)",
+    "azp": "authorised party (azp)",
+    "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment id",
+    "https://purl.imsglobal.org/spec/lti/claim/message_type": "message type",
+    "https://purl.imsglobal.org/spec/lti/claim/version": "LTI version",
+}
+
+
+class ToolMessageLaunch(FlaskMessageLaunch):
+    """A message launch with the extra checks listed in this module's docstring."""
+
+    def __init__(
+        self,
+        *args: Any,
+        store: KeyValueStore | None = None,
+        launch_urls: Collection[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        # Both have defaults only because pylti1p3's from_cache() builds launches without
+        # them; a restored launch is never validated again, so it needs neither.
+        super().__init__(*args, **kwargs)
+        self._store = store or KeyValueStore()
+        self._launch_urls = frozenset(launch_urls)
+        self._force_key_refetch = False
+        self._key_set_from_cache = False
+
+    def validate(self) -> ToolMessageLaunch:
+        # Same steps as pylti1p3, in a safer order: the signature is checked before the nonce
+        # is consumed, so a forged token cannot burn a real user's nonce.
+        if self._restored:
+            raise LaunchError("A stored launch cannot be validated again.")
+
+        self._validated = True
+        try:
+            self.validate_state()
+            self.validate_jwt_format()
+            self.validate_claim_types()
+            self.validate_registration()
+            self.validate_jwt_signature()
+            self.validate_nonce()
+            self.validate_deployment()
+            self.validate_message()
+            self.validate_target_link_uri()
+            self.save_launch_data()
+        except Exception:
+            self._validated = False
+            raise
+        return self
+
+    def validate_claim_types(self) -> ToolMessageLaunch:
+        """Refuse claims of the wrong JSON type before pylti1p3 uses them as lookup keys."""
+        body = self._get_jwt_body()
+        for claim, label in STRING_CLAIMS.items():
+            value = body.get(claim)
+            if value is not None and not isinstance(value, str):
+                raise LaunchError(f"The launch token's {label} is not a text value.")
+        return self
+
+    def get_client_id(self) -> str:
+        """Our client id from ``aud`` (a string or an array) and ``azp`` (OIDC Core §2)."""
+        body = self._get_jwt_body()
+        aud = body.get("aud")
+        azp = body.get("azp")
+
+        audiences = [aud] if isinstance(aud, str) else aud
+        if not isinstance(audiences, list) or not audiences:
+            raise LaunchError("The launch token names no audience (aud).")
+        if not all(isinstance(value, str) for value in audiences):
+            raise LaunchError("The launch token's audience (aud) is malformed.")
+
+        if len(audiences) > 1 and azp is None:
+            raise LaunchError(
+                "The launch token names several audiences but no authorised party (azp)."
+            )
+        if azp is not None and azp not in audiences:
+            raise LaunchError(
+                "The launch token's authorised party (azp) is not an audience."
+            )
+
+        return azp if azp is not None else audiences[0]
+
+    def validate_jwt_signature(self) -> ToolMessageLaunch:
+        algorithm = self._jwt.get("header", {}).get("alg")
+        if algorithm != SIGNING_ALGORITHM:
+            raise LaunchError(
+                f"The launch token must be signed with {SIGNING_ALGORITHM}, "
+                f"not {str(algorithm)[:20]}."
+            )
+
+        public_key, _ = self.get_public_key()
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=[SIGNING_ALGORITHM],
+                leeway=JWT_LEEWAY_SECONDS,
+                options={"verify_aud": False, "require": ["exp", "iat"]},
+            )
+        except jwt.ExpiredSignatureError as err:
+            raise LaunchError(
+                "The launch token has expired. Please launch again."
+            ) from err
+        except jwt.ImmatureSignatureError as err:
+            raise LaunchError("The launch token is dated in the future.") from err
+        except jwt.InvalidSignatureError as err:
+            raise LaunchError(
+                "The launch token's signature does not match the platform's key."
+            ) from err
+        except jwt.InvalidTokenError as err:
+            raise LaunchError(f"The launch token is not valid: {err}.") from err
+        return self
+
+    def validate_nonce(self) -> ToolMessageLaunch:
+        nonce = self._get_jwt_body().get("nonce")
+        if not nonce or not isinstance(nonce, str):
+            raise LaunchError("The launch token has no nonce.")
+
+        storage = self._session_service.data_storage
+        assert isinstance(storage, DatabaseLaunchDataStorage)
+        # Same key that pylti1p3's SessionService.save_nonce used at login.
+        if storage.take_value(f"lti1p3-nonce-{nonce}") is None:
+            raise LaunchError(
+                "This launch was already used, or its login has expired. "
+                "Please open the tool again from your course."
+            )
+        return self
+
+    def validate_target_link_uri(self) -> ToolMessageLaunch:
+        target = self._get_jwt_body().get(TARGET_LINK_URI_CLAIM)
+        if target not in self._launch_urls:
+            raise LaunchError(
+                "The launch is addressed to a URL that is not this tool's."
+            )
+        return self
+
+    def get_public_key(self) -> tuple[str, str]:
+        try:
+            return super().get_public_key()
+        except LtiKeyException:
+            if not self._may_refetch_keys():
+                raise
+            logger.info(
+                "Unknown key id in a launch token; fetching the platform keys again"
+            )
+            assert self._registration is not None
+            self._registration.set_key_set(None)
+            self._force_key_refetch = True
+            return super().get_public_key()
+
+    def fetch_public_key(self, key_set_url: str) -> Any:
+        cache_key = _jwks_cache_key(key_set_url)
+        if not self._force_key_refetch:
+            cached = self._store.get(cache_key)
+            if cached is not None:
+                self._key_set_from_cache = True
+                return cached
+
+        self._key_set_from_cache = False
+        key_set = self._download_key_set(key_set_url)
+        self._store.set(cache_key, key_set, PLATFORM_JWKS_TTL_SECONDS)
+        return key_set
+
+    def _download_key_set(self, key_set_url: str) -> dict[str, Any]:
+        try:
+            response = self._requests_session.get(key_set_url)
+            response.raise_for_status()
+            key_set = response.json()
+        except (requests.RequestException, ValueError) as err:
+            logger.warning(
+                "Fetching the platform key set at %s failed: %s", key_set_url, err
+            )
+            raise LaunchError(
+                "The platform's public keys could not be fetched, so the launch could not "
+                "be verified. Please try again later."
+            ) from err
+
+        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
+            raise LaunchError("The platform's key set is not a valid JWKS document.")
+        return key_set
+
+    def _may_refetch_keys(self) -> bool:
+        """Allow one refetch per launch, and one per URL per interval across all launches."""
+        if not self._key_set_from_cache or self._force_key_refetch:
+            return False
+
+        assert self._registration is not None
+        guard_key = "refetch-" + _jwks_cache_key(
+            self._registration.get_key_set_url() or ""
+        )
+        if self._store.get(guard_key) is not None:
+            return False
+        self._store.set(guard_key, True, JWKS_REFETCH_INTERVAL_SECONDS)
+        return True
+
+
+def _jwks_cache_key(key_set_url: str) -> str:
+    return "platform-jwks-" + hashlib.sha256(key_set_url.encode()).hexdigest()

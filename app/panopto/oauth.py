@@ -1,0 +1,156 @@
+"""Signing users in to Panopto with OAuth2 (authorization code flow) and keeping their tokens.
+
+Panopto's endpoints live at ``/Panopto/oauth2/connect/authorize`` and ``/token``; the scope
+``offline_access`` brings a refresh token, which Panopto replaces on every use, so the newest
+one is saved after every refresh (API notes §1.6).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from authlib.integrations.base_client.errors import OAuthError
+
+from ..errors import PanoptoError, PanoptoNotConnected
+from ..http import OAuthHttpSession
+from .client import PanoptoClient
+
+logger = logging.getLogger(__name__)
+
+AUTHORIZE_PATH = "/Panopto/oauth2/connect/authorize"
+TOKEN_PATH = "/Panopto/oauth2/connect/token"
+#: ``api`` for REST calls, ``openid`` as Panopto's samples ask, ``offline_access`` for a
+#: refresh token so users sign in once, not every hour.
+SCOPES = "api openid offline_access"
+
+
+@dataclass(frozen=True)
+class UserKey:
+    """Who a Panopto token belongs to: the LTI user (platform issuer + ``sub``)."""
+
+    issuer: str
+    subject: str
+
+
+class TokenStore(Protocol):
+    def load(self, user: UserKey) -> dict[str, Any] | None: ...
+
+    def save(self, user: UserKey, token: dict[str, Any]) -> None: ...
+
+    def delete(self, user: UserKey) -> None: ...
+
+
+class PanoptoOAuth:
+    """Builds sign-in URLs, exchanges codes and hands out clients with fresh tokens."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        tokens: TokenStore,
+    ) -> None:
+        self.base_url = base_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._redirect_uri = redirect_uri
+        self._tokens = tokens
+
+    def authorization_url(self, state: str) -> str:
+        """The Panopto sign-in page URL for a new authorization code flow."""
+        url, _ = self._session().create_authorization_url(
+            self.base_url + AUTHORIZE_PATH, state=state
+        )
+        return url
+
+    def exchange_code(self, user: UserKey, code: str) -> None:
+        """Swap the authorization code for tokens and keep them for ``user``."""
+        try:
+            token = self._session().fetch_token(
+                self.base_url + TOKEN_PATH, code=code, grant_type="authorization_code"
+            )
+        except OAuthError as err:
+            logger.info("Panopto refused an authorization code: %s", err.error)
+            raise PanoptoNotConnected(
+                "Panopto did not accept the sign-in. Please sign in again."
+            ) from err
+        except OSError as err:
+            logger.warning("Panopto token endpoint unreachable: %s", type(err).__name__)
+            raise PanoptoError() from err
+
+        self._tokens.save(user, dict(token))
+
+    def is_connected(self, user: UserKey) -> bool:
+        return self._tokens.load(user) is not None
+
+    def disconnect(self, user: UserKey) -> None:
+        self._tokens.delete(user)
+
+    def client_for(self, user: UserKey) -> PanoptoClient:
+        """A REST client acting as ``user``.
+
+        :raises PanoptoNotConnected: when the user has never signed in (or was signed out).
+        """
+        token = self._tokens.load(user)
+        if token is None:
+            raise PanoptoNotConnected()
+
+        session = self._session(token, user)
+        if session.token.is_expired(leeway=session.leeway):
+            # Refresh here rather than let authlib do it inside the first request: a refusal
+            # then goes through _refresh, which forgets the dead token.
+            self._refresh(session, user)
+
+        return PanoptoClient(
+            self.base_url, session, refresh=lambda: self._refresh(session, user)
+        )
+
+    def _session(
+        self, token: dict[str, Any] | None = None, user: UserKey | None = None
+    ):
+        def save(new_token: dict[str, Any], **_: Any) -> None:
+            if user is not None:
+                self._tokens.save(user, dict(new_token))
+
+        return OAuthHttpSession(
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            # Panopto's refresh grant takes the client credentials as body fields.
+            token_endpoint_auth_method="client_secret_post",
+            scope=SCOPES,
+            redirect_uri=self._redirect_uri,
+            token=token,
+            token_endpoint=self.base_url + TOKEN_PATH,
+            update_token=save,
+        )
+
+    def _refresh(self, session: OAuthHttpSession, user: UserKey) -> None:
+        used = (session.token or {}).get("refresh_token")
+        if not used:
+            self._tokens.delete(user)
+            raise PanoptoNotConnected()
+
+        try:
+            session.refresh_token(self.base_url + TOKEN_PATH, refresh_token=used)
+        except OAuthError as err:
+            if self._adopt_newer_token(session, user, used):
+                return
+            logger.info("Panopto refused a refresh token: %s", err.error)
+            self._tokens.delete(user)
+            raise PanoptoNotConnected() from err
+        except OSError as err:
+            raise PanoptoError() from err
+
+    def _adopt_newer_token(
+        self, session: OAuthHttpSession, user: UserKey, used: str
+    ) -> bool:
+        """Another worker may have refreshed first; Panopto rotates refresh tokens, so ours
+        was spent. If the store holds a newer token, use it instead of signing the user out."""
+        stored = self._tokens.load(user)
+        if not stored or stored.get("refresh_token") == used:
+            return False
+        session.token = stored
+        return True

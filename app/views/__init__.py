@@ -1,0 +1,1 @@
+"""Flask blueprints: thin views over the services in :mod:`app.services`."""

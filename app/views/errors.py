@@ -1,0 +1,61 @@
+"""Error pages and JSON errors.
+
+Browser routes get a page that says in plain words what went wrong; the chooser's JSON API gets
+``{"error": {"code", "message", "retryable"}}``. Nothing unexpected ever shows a trace: it is
+logged once and the user sees a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ToolError
+
+logger = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request. Launches must come from your "
+    "learning platform.",
+    413: "That request is too large.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ToolError, _tool_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _tool_error(error: ToolError):
+    return _respond(error.status, error.code, error.message, error.retryable)
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    message = HTTP_MESSAGES.get(status, "This request could not be handled.")
+    return _respond(status, f"http_{status}", message, retryable=False)
+
+
+def _unexpected_error(error: Exception):
+    logger.exception("Unexpected error on %s %s", request.method, request.path)
+    return _respond(
+        500,
+        "internal_error",
+        "Sorry, something went wrong on our side. Please try again.",
+        retryable=True,
+    )
+
+
+def _respond(status: int, code: str, message: str, retryable: bool):
+    if _wants_json():
+        body = {"error": {"code": code, "message": message, "retryable": retryable}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/chooser/api/") or request.is_json

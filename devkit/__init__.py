@@ -1,0 +1,1 @@
+"""Development stand-ins; never imported by app/."""

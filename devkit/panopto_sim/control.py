@@ -1,0 +1,81 @@
+"""``/_sim`` control routes for tests and demos (only with ``SIM_CONTROL``).
+
+They take and return JSON. Requiring a JSON body keeps a plain cross-site form
+from triggering them; they have no other protection, which is fine for a
+loopback-only development stand-in and is why they can be switched off.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from .faults import FaultError
+from .simulator import current_simulator
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("control", __name__, url_prefix="/_sim")
+
+
+def _bad_request(message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), 400
+
+
+def _json_object() -> dict[str, Any] | None:
+    """The JSON object body, or None when there is none (``{}`` is fine)."""
+    if not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.get("/faults")
+def show_faults() -> Response:
+    """The pending fault, if any."""
+    return jsonify(current_simulator().faults.pending.as_dict())
+
+
+@bp.post("/faults")
+def set_faults() -> Response | tuple[Response, int]:
+    """Make the next ``count`` REST calls fail with ``mode``."""
+    body = _json_object()
+    if body is None or "mode" not in body:
+        return _bad_request('Send JSON like {"mode": "down", "count": 2}.')
+
+    try:
+        fault = current_simulator().faults.set(
+            body["mode"], body.get("count", 1), body.get("retry_after")
+        )
+    except FaultError as err:
+        return _bad_request(str(err))
+
+    logger.info("fault planned: %s x%s", fault.mode, fault.count)
+    return jsonify(fault.as_dict())
+
+
+@bp.post("/expire-tokens")
+def expire_tokens() -> Response | tuple[Response, int]:
+    """Make live access tokens stale now (optionally one user's only)."""
+    body = _json_object()
+    if body is None:
+        return _bad_request('Send JSON: {} or {"username": "stu.student"}.')
+    username = body.get("username")
+    if username is not None and not isinstance(username, str):
+        return _bad_request("username must be a string.")
+
+    expired = current_simulator().expire_tokens(username)
+    logger.info("expired %s access tokens", expired)
+    return jsonify({"expired": expired})
+
+
+@bp.post("/reset")
+def reset() -> Response | tuple[Response, int]:
+    """Back to the seed data, with no tokens and no faults."""
+    if _json_object() is None:
+        return _bad_request("Send JSON: {}.")
+    current_simulator().reset()
+    logger.info("simulator reset")
+    return jsonify({"reset": True})

@@ -1,0 +1,78 @@
+"""Shared fixtures: the tool app, its client, and a Panopto simulator on loopback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from app import create_app
+from tests.servers import free_port, serve
+
+SIM_CLIENT_ID = "panopto-tool-test"
+SIM_CLIENT_SECRET = "test-secret-for-the-simulator"
+
+
+@pytest.fixture(autouse=True)
+def no_network_beyond_loopback(monkeypatch):
+    """Refuse any outgoing connection that is not to this machine."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1"):
+            raise OSError(f"Tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def tool_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def panopto_sim(tool_port):
+    """A Panopto simulator on a free loopback port; yields (base_url, simulator app)."""
+    from devkit.panopto_sim import create_app as create_sim
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    sim = create_sim(
+        {
+            "SIM_BASE_URL": base_url,
+            "SIM_CLIENT_ID": SIM_CLIENT_ID,
+            "SIM_CLIENT_SECRET": SIM_CLIENT_SECRET,
+            "SIM_REDIRECT_URIS": [f"http://127.0.0.1:{tool_port}/panopto/callback"],
+            "SECRET_KEY": "sim-test-secret",
+            "TESTING": True,
+        }
+    )
+    with serve(sim, port=port) as url:
+        yield url, sim
+
+
+@pytest.fixture
+def app_config(tmp_path, tool_port):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "tool-test-secret",
+        "SERVER_NAME": f"127.0.0.1:{tool_port}",
+        "PREFERRED_URL_SCHEME": "http",
+        "PANOPTO_BASE_URL": "http://127.0.0.1:9",
+        "PANOPTO_CLIENT_ID": SIM_CLIENT_ID,
+        "PANOPTO_CLIENT_SECRET": SIM_CLIENT_SECRET,
+        "TOOL_KEYS_DIR": tmp_path / "keys",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
