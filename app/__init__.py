@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from . import database
 from .config import DEFAULT_SQLITE_NAME, load_settings
-from .extensions import db
+from .extensions import db, migrate
 from .keys import load_or_create_keys
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         f"sqlite:///{Path(app.instance_path) / DEFAULT_SQLITE_NAME}",
     )
 
+    app.config.setdefault("DB_AUTO_MIGRATE", True)
+
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(database.MIGRATIONS_DIR))
     app.extensions["tool_keys"] = load_or_create_keys(Path(app.config["TOOL_KEYS_DIR"]))
 
     _register_blueprints(app)
-    _prepare_database(app)
+    database.prepare(app)
     return app
 
 
@@ -54,6 +58,7 @@ def _settings_from_environment() -> dict[str, Any]:
         "PANOPTO_CLIENT_SECRET": settings.panopto_client_secret,
         "LTI_CONFIG": settings.lti_config,
         "TOOL_KEYS_DIR": settings.tool_keys_dir,
+        "DB_AUTO_MIGRATE": settings.db_auto_migrate,
     }
     if settings.database_url:
         config["SQLALCHEMY_DATABASE_URI"] = settings.database_url
@@ -70,14 +75,3 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(chooser_bp)
     app.register_blueprint(panopto_auth_bp)
     register_error_handlers(app)
-
-
-def _prepare_database(app: Flask) -> None:
-    from .lti.tool_config import load_registrations_file
-
-    with app.app_context():
-        # The schema is created in place; versioned migrations are not set up yet, so a
-        # schema change on an existing database needs the table rebuilt by hand.
-        db.create_all()
-        if app.config.get("LTI_CONFIG"):
-            load_registrations_file(Path(app.config["LTI_CONFIG"]))

@@ -34,6 +34,9 @@ class Settings:
     lti_config: Path | None = None
     #: Folder holding the tool's RSA key pair; created on first start.
     tool_keys_dir: Path = Path("keys")
+    #: Run the database migrations when a process starts (under a lock, so several workers
+    #: may start at once). Turn off to run ``flask --app wsgi db upgrade`` as a deploy step.
+    db_auto_migrate: bool = True
 
 
 def _required(name: str) -> str:
@@ -54,6 +57,17 @@ def _base_url(value: str) -> str:
     return url
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value[:20]!r}.")
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment.
 
@@ -69,4 +83,5 @@ def load_settings() -> Settings:
         panopto_client_secret=_required("PANOPTO_CLIENT_SECRET"),
         lti_config=Path(lti_config) if lti_config else None,
         tool_keys_dir=Path(os.environ.get("TOOL_KEYS_DIR", "").strip() or "keys"),
+        db_auto_migrate=_flag("DB_AUTO_MIGRATE", default=True),
     )

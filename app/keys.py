@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,21 +47,28 @@ class ToolKeys:
 
 
 def load_or_create_keys(folder: Path) -> ToolKeys:
-    """Read the key pair from ``folder``, creating both files if the private key is missing."""
-    private_path = folder / PRIVATE_KEY_FILE
-    public_path = folder / PUBLIC_KEY_FILE
+    """Read the key pair from ``folder``, creating it if the private key is missing.
 
+    Several worker processes may start at once on a fresh install; each may try to create
+    the key, and exactly one wins (see :func:`_create_private_key`).
+    """
+    private_path = folder / PRIVATE_KEY_FILE
     if not private_path.exists():
-        _write_new_key_pair(folder, private_path, public_path)
+        _create_private_key(folder, private_path)
 
     private_pem = private_path.read_text()
+    public_pem = _public_pem_of(private_pem)
+
+    # public.pem is a copy for administrators; the tool always derives its public key from
+    # the private one, so the two can never disagree.
+    public_path = folder / PUBLIC_KEY_FILE
     if not public_path.exists():
-        public_path.write_text(_public_pem_of(private_pem))
+        _write_atomically(public_path, public_pem.encode(), mode=0o644)
 
-    return ToolKeys(private_pem=private_pem, public_pem=public_path.read_text())
+    return ToolKeys(private_pem=private_pem, public_pem=public_pem)
 
 
-def _write_new_key_pair(folder: Path, private_path: Path, public_path: Path) -> None:
+def _create_private_key(folder: Path, private_path: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE_BITS)
     private_pem = key.private_bytes(
@@ -69,13 +77,31 @@ def _write_new_key_pair(folder: Path, private_path: Path, public_path: Path) -> 
         serialization.NoEncryption(),
     )
 
-    # Create the file with mode 0600 from the start, so the key is never world-readable.
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(private_pem)
+    # Write the whole key to a private temporary file, then hard-link it into place: the
+    # link either appears complete or fails because another process linked its key first,
+    # so no process ever reads a half-written key, and every process ends up with one key.
+    temporary = _write_temporary(folder, private_pem, mode=0o600)
+    try:
+        os.link(temporary, private_path)
+        logger.info("Created a new tool key pair in %s", folder)
+    except FileExistsError:
+        logger.info("Another process created the tool key pair first; using it")
+    finally:
+        temporary.unlink()
 
-    public_path.write_text(_public_pem_of(private_pem.decode()))
-    logger.info("Created a new tool key pair in %s", folder)
+
+def _write_atomically(path: Path, content: bytes, mode: int) -> None:
+    temporary = _write_temporary(path.parent, content, mode)
+    os.replace(temporary, path)
+
+
+def _write_temporary(folder: Path, content: bytes, mode: int) -> Path:
+    """A new file in ``folder`` holding ``content``, created with ``mode`` from the start."""
+    path = folder / f".key-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return path
 
 
 def _public_pem_of(private_pem: str) -> str:

@@ -38,6 +38,10 @@ class DemoStack:
     platform_port: int = DEFAULT_PORTS["platform"]
     panopto_port: int = DEFAULT_PORTS["panopto"]
     tool_workers: int = 2
+    #: Where the tool keeps its key pair; None means TOOL_KEYS_DIR, else the project's keys/.
+    keys_dir: Path | None = None
+    #: The tool's database; None means DATABASE_URL, else SQLite in ``workdir``.
+    database_url: str | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -173,10 +177,12 @@ class DemoStack:
             "PANOPTO_CLIENT_ID": CLIENT_ID,
             "PANOPTO_CLIENT_SECRET": panopto_secret,
             "LTI_CONFIG": str(self._write_lti_config()),
-            "DATABASE_URL": os.environ.get(
-                "DATABASE_URL", f"sqlite:///{self.workdir / 'tool.sqlite3'}"
+            "DATABASE_URL": self.database_url
+            or os.environ.get("DATABASE_URL")
+            or f"sqlite:///{self.workdir / 'tool.sqlite3'}",
+            "TOOL_KEYS_DIR": str(
+                self.keys_dir or os.environ.get("TOOL_KEYS_DIR") or ROOT / "keys"
             ),
-            "TOOL_KEYS_DIR": os.environ.get("TOOL_KEYS_DIR", str(ROOT / "keys")),
         }
 
     def _write_lti_config(self) -> Path:

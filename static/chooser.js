@@ -17,6 +17,11 @@
     firstPageSize: 0,
     lastAction: null,
     selection: loadSelection(),
+    // Bumped by every navigation; an answer for an older one is dropped, so a slow reply
+    // can never replace the folder the person has since opened.
+    view: 0,
+    signingIn: false,
+    popupTimer: null,
   };
 
   // ---- talking to the tool -------------------------------------------------------------
@@ -80,6 +85,7 @@
   // ---- folders and videos --------------------------------------------------------------
 
   async function openFolder(index) {
+    const view = ++state.view;
     state.path = state.path.slice(0, index + 1);
     state.query = "";
     el("search-input").value = "";
@@ -89,6 +95,7 @@
     setStatus("Loading " + folder.name + "…");
     try {
       const folders = await api(config.foldersUrl + "?parent=" + encodeURIComponent(folder.id));
+      if (view !== state.view) return;
       el("sign-in").hidden = true;
       el("browser").hidden = false;
       renderBreadcrumbs();
@@ -101,13 +108,14 @@
         return;
       }
       el("results-heading").textContent = "Videos in " + folder.name;
-      await loadSessions(0, true);
+      await loadSessions(0, true, view);
     } catch (error) {
-      handleFailure(error, () => openFolder(index));
+      if (view === state.view) handleFailure(error, () => openFolder(index));
     }
   }
 
-  async function loadSessions(page, replace) {
+  async function loadSessions(page, replace, view) {
+    if (view === undefined) view = ++state.view;
     const folder = state.path[state.path.length - 1];
     const url = state.query
       ? config.searchUrl + "?q=" + encodeURIComponent(state.query) + "&page=" + page
@@ -116,6 +124,7 @@
     clearError();
     try {
       const body = await api(url);
+      if (view !== state.view) return;
       el("sign-in").hidden = true;
       el("browser").hidden = false;
       state.page = page;
@@ -129,7 +138,7 @@
         ? (state.query ? "No videos match “" + state.query + "”." : "This folder has no videos.")
         : shown + " videos shown" + (more ? ", more available." : "."));
     } catch (error) {
-      handleFailure(error, () => loadSessions(page, replace));
+      if (view === state.view) handleFailure(error, () => loadSessions(page, replace));
     }
   }
 
@@ -330,6 +339,7 @@
   // ---- Panopto sign-in pop-up ----------------------------------------------------------
 
   function signIn() {
+    state.signingIn = true;
     const url = config.connectUrl + "?t=" + encodeURIComponent(config.token);
     const popup = window.open(url, "panopto-sign-in", "width=640,height=720");
     if (!popup) {
@@ -338,12 +348,19 @@
       return;
     }
     setStatus("Waiting for you to sign in to Panopto in the new window…");
-    const timer = window.setInterval(() => {
-      if (popup.closed) {
-        window.clearInterval(timer);
-        retry();
-      }
+    window.clearInterval(state.popupTimer);
+    state.popupTimer = window.setInterval(() => {
+      if (popup.closed) signInFinished();
     }, 500);
+  }
+
+  // Reached by the pop-up's message or, if that never comes, by the pop-up closing: carry
+  // on once, whichever happens first.
+  function signInFinished() {
+    window.clearInterval(state.popupTimer);
+    if (!state.signingIn) return;
+    state.signingIn = false;
+    retry();
   }
 
   function retry() {
@@ -355,7 +372,7 @@
 
   window.addEventListener("message", (event) => {
     if (event.origin !== window.location.origin) return;
-    if (event.data && event.data.subject === "panopto.connected") retry();
+    if (event.data && event.data.subject === "panopto.connected") signInFinished();
   });
 
   // ---- wiring --------------------------------------------------------------------------

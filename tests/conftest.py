@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from app import create_app
 from tests.servers import free_port, serve
@@ -76,3 +79,29 @@ def app(app_config):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+#: Flags for a headless Chromium on a machine with no network beyond loopback: without the
+#: background-networking ones Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole run: Playwright's sync API allows one instance at a time."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed: run `make browser`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

@@ -72,8 +72,9 @@ USERS: dict[str, User] = {
     )
 }
 
-#: Who is signed in before anyone uses the switcher: the least privileged person.
-DEFAULT_USER_ID = "sam"
+#: Who is signed in before anyone uses the switcher: the convenor, because the demo starts
+#: by inserting a video, which only staff may do; the switcher then shows the student view.
+DEFAULT_USER_ID = "connor"
 
 
 def find_user(user_id: str | None) -> User | None:

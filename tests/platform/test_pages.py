@@ -27,8 +27,11 @@ def test_task_page_shows_unit_task_description_and_seeded_comment(driver):
     assert "Welcome to SIT999!" in html
 
 
-def test_first_visit_signs_in_the_student(driver):
-    assert 'id="signed-in-name">Sam Student<' in page(driver)
+def test_first_visit_signs_in_the_convenor_who_can_insert_videos(driver):
+    html = page(driver)
+
+    assert 'id="signed-in-name">Connor Convenor<' in html
+    assert 'id="insert-video-description"' in html
 
 
 @pytest.mark.parametrize(
@@ -60,7 +63,7 @@ def test_switcher_refuses_an_unknown_person(driver):
 
 
 def test_forms_without_the_csrf_token_are_refused(driver):
-    page(driver)
+    driver.sign_in("sam")
 
     response = driver.client.post("/session/user", data={"user_id": "connor"})
 
@@ -70,6 +73,7 @@ def test_forms_without_the_csrf_token_are_refused(driver):
 
 
 def test_student_sees_only_the_comment_insert_button(driver):
+    driver.sign_in("sam")
     html = page(driver)
 
     assert 'id="insert-video-comment"' in html
@@ -108,7 +112,7 @@ def test_staff_can_save_the_description(driver):
 
 
 def test_students_cannot_save_the_description(driver):
-    page(driver)
+    driver.sign_in("sam")
 
     response = driver.client.post(
         f"/tasks/{TASK_ID}/description",
@@ -120,7 +124,7 @@ def test_students_cannot_save_the_description(driver):
 
 
 def test_anyone_can_add_a_text_comment_and_it_is_escaped(driver):
-    page(driver)
+    driver.sign_in("sam")
 
     driver.client.post(
         f"/tasks/{TASK_ID}/comments",

@@ -7,14 +7,13 @@ callback would.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from .helpers import authorize_params
 from .live import live_simulator
@@ -59,16 +58,6 @@ def tool_url() -> Iterator[str]:
 def sim_url(tool_url: str) -> Iterator[str]:
     with live_simulator(SIM_REDIRECT_URIS=f"{tool_url}/panopto/callback") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: run `make browser`"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium)
-        yield launched
-        launched.close()
 
 
 def authorize_url(sim_url: str, tool_url: str, **params: str) -> str:

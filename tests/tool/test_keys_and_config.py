@@ -80,6 +80,26 @@ def test_a_lost_public_key_file_is_rebuilt_from_the_private_key(fresh_keys_confi
     assert second.extensions["tool_keys"].kid == first.extensions["tool_keys"].kid
 
 
+def _load_keys_in_a_new_process(folder: str) -> str:
+    from app.keys import load_or_create_keys
+
+    return load_or_create_keys(Path(folder)).private_pem
+
+
+def test_workers_starting_together_on_a_fresh_install_share_one_key(tmp_path):
+    """gunicorn starts its workers at once; each creates the keys if they are missing."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = tmp_path / "keys"
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        keys = list(pool.map(_load_keys_in_a_new_process, [str(folder)] * 6))
+
+    assert len(set(keys)) == 1
+    assert (folder / PRIVATE_KEY_FILE).read_text() == keys[0]
+    assert stat.S_IMODE((folder / PRIVATE_KEY_FILE).stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE]
+
+
 def test_jwks_publishes_one_public_rs256_signing_key(client, app):
     response = client.get("/lti/jwks")
 
