@@ -209,9 +209,20 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
+def _ports_from_environment() -> dict[str, int]:
+    """``DEMO_PORT=9000`` puts the tool on 9000, the platform on 9001, Panopto on 9002."""
+    first = os.environ.get("DEMO_PORT", "").strip()
+    if not first:
+        return {}
+    if not first.isdigit():
+        raise SystemExit("DEMO_PORT must be a port number, such as 9000.")
+    base = int(first)
+    return {"tool_port": base, "platform_port": base + 1, "panopto_port": base + 2}
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    stack = DemoStack(workdir=ROOT / "instance" / "demo")
+    stack = DemoStack(workdir=ROOT / "instance" / "demo", **_ports_from_environment())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     with stack:
