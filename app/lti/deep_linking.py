@@ -21,7 +21,8 @@ CONTENT_ITEMS_CLAIM = DL + "content_items"
 DATA_CLAIM = DL + "data"
 SETTINGS_CLAIM = DL + "deep_linking_settings"
 
-#: Panopto's own LMS plugins place videos in a 720x480 frame with a 128x72 thumbnail.
+#: A 16:9 frame 720 pixels wide (Panopto's LMS plugins default to 720 wide) and a 16:9
+#: thumbnail the size Panopto's listings show.
 IFRAME_SIZE = {"width": 720, "height": 405}
 THUMBNAIL_SIZE = {"width": 128, "height": 72}
 

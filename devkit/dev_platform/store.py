@@ -22,8 +22,9 @@ from .roster import User
 #: OnTrack's description and comment columns hold 4,096 characters (LTI-NOTES 8.2).
 MAX_TEXT_LENGTH = 4095
 
-#: A chooser left open longer than this must be reopened; an hour covers a slow search.
-DEEP_LINK_REQUEST_LIFETIME = 3600
+#: A chooser left open longer than this must be reopened. Four hours, the same as the tool's
+#: chooser token, so recording and uploading a long video is never cut off by the platform.
+DEEP_LINK_REQUEST_LIFETIME = 4 * 60 * 60
 
 #: 96 random bits per id: ids double as the opaque Deep Linking ``data``, so no guessing.
 ID_BYTES = 12

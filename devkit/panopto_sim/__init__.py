@@ -1,7 +1,7 @@
 """A Panopto site on loopback, for development and tests.
 
-It plays Panopto's OAuth2 server, the REST v1 routes the tool uses (shapes per
-``/work/shared/panopto/panopto-public-api.swagger.json``), and stand-in player
+It plays Panopto's OAuth2 server, the REST v1 routes the tool uses (shapes per Panopto's
+swagger, kept as ``tests/sim/data/panopto-public-api.swagger.json``), and stand-in player
 pages, over deterministic seed data (``devkit.panopto_sim.seed``). See
 ``simulator.py`` for the in-process controls and ``control.py`` for ``/_sim``.
 

@@ -30,11 +30,12 @@ PASSWORDS = {
     "stu.student": "stu-demo-pass",
 }
 
+#: Panopto's published swagger, kept in the repository so a clean clone can run the
+#: contract tests; PANOPTO_SWAGGER_PATH points them at another copy.
 SWAGGER_PATH = Path(
     os.environ.get(
         "PANOPTO_SWAGGER_PATH",
-        Path(__file__).resolve().parents[3]
-        / "shared/panopto/panopto-public-api.swagger.json",
+        Path(__file__).resolve().parent / "data" / "panopto-public-api.swagger.json",
     )
 )
 
