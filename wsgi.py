@@ -1,5 +1,17 @@
 """WSGI entry point: ``flask --app wsgi run`` or ``gunicorn wsgi:app``."""
 
-from app import create_app
+import logging
 
-app = create_app()
+from app import create_app
+from app.config import ConfigError
+
+#: gunicorn's exit status for "worker failed to boot": it stops the server instead of
+#: restarting the worker forever, which is right when a setting is wrong.
+BOOT_ERROR_EXIT_STATUS = 3
+
+try:
+    app = create_app()
+except ConfigError as err:
+    # A sentence for the operator rather than a traceback: the setting is what needs fixing.
+    logging.getLogger(__name__).critical("The Panopto tool cannot start: %s", err)
+    raise SystemExit(BOOT_ERROR_EXIT_STATUS) from None

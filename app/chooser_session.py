@@ -7,6 +7,7 @@ the Panopto sign-in pop-up). The token only points at launch data kept on the se
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from .panopto.oauth import UserKey
 #: video, short enough that a leaked token soon stops working.
 CHOOSER_TOKEN_MAX_AGE_SECONDS = 4 * 60 * 60
 TOKEN_SALT = "chooser-launch"
+CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,15 @@ class ChooserContext:
     @property
     def settings(self) -> dict[str, Any]:
         return settings_of(self.launch_data)
+
+    @property
+    def selection_key(self) -> str:
+        """Names this person's unfinished selection in this course, so that a chooser opened
+        again after a failure or a closed dialog offers the videos chosen before."""
+        context = self.launch_data.get(CONTEXT_CLAIM)
+        context_id = context.get("id") if isinstance(context, dict) else None
+        parts = (self.user.issuer, self.user.subject, str(context_id))
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 def issue_token(secret_key: str, launch_id: str) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SQLITE_NAME = "panopto_tool.sqlite3"
+#: The project's own keys/ folder: the default must not depend on where a server starts.
+DEFAULT_KEYS_DIR = Path(__file__).resolve().parent.parent / "keys"
 
 
 class ConfigError(RuntimeError):
@@ -33,7 +35,7 @@ class Settings:
     #: JSON file in pylti1p3's ToolConfJsonFile shape, loaded into the database at start.
     lti_config: Path | None = None
     #: Folder holding the tool's RSA key pair; created on first start.
-    tool_keys_dir: Path = Path("keys")
+    tool_keys_dir: Path = DEFAULT_KEYS_DIR
     #: Run the database migrations when a process starts (under a lock, so several workers
     #: may start at once). Turn off to run ``flask --app wsgi db upgrade`` as a deploy step.
     db_auto_migrate: bool = True
@@ -82,6 +84,6 @@ def load_settings() -> Settings:
         panopto_client_id=_required("PANOPTO_CLIENT_ID"),
         panopto_client_secret=_required("PANOPTO_CLIENT_SECRET"),
         lti_config=Path(lti_config) if lti_config else None,
-        tool_keys_dir=Path(os.environ.get("TOOL_KEYS_DIR", "").strip() or "keys"),
+        tool_keys_dir=Path(os.environ.get("TOOL_KEYS_DIR", "").strip() or DEFAULT_KEYS_DIR),
         db_auto_migrate=_flag("DB_AUTO_MIGRATE", default=True),
     )

@@ -1,7 +1,7 @@
 """The tool's error hierarchy.
 
 Each error has a stable ``code``, an HTTP ``status`` and a ``message`` that is safe to show to
-the person in front of the browser. Handlers in :mod:`app.views_errors` turn them into a page or
+the person in front of the browser. Handlers in :mod:`app.views.errors` turn them into a page or
 JSON. Messages never carry tokens or secrets.
 """
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import current_app, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from .extensions import db
+from .extensions import db, upsert
 from .http import HttpSession
 from .keys import ToolKeys
 from .lti.launch import ToolMessageLaunch
@@ -97,20 +97,30 @@ class DatabaseTokenStore:
         }
 
     def save(self, user: UserKey, token: dict[str, Any]) -> None:
-        row = self._row(user) or PanoptoToken(issuer=user.issuer, subject=user.subject)
-        row.access_token = token["access_token"]
-        # Panopto rotates refresh tokens: always keep the newest one we were given.
-        row.refresh_token = token.get("refresh_token") or row.refresh_token
-        row.token_type = token.get("token_type") or "Bearer"
-        row.expires_at = float(token.get("expires_at") or time.time() + 3600)
-        db.session.add(row)
+        values = {
+            "issuer": user.issuer,
+            "subject": user.subject,
+            "access_token": token["access_token"],
+            "token_type": token.get("token_type") or "Bearer",
+            "expires_at": float(token.get("expires_at") or time.time() + 3600),
+        }
+        # Panopto rotates refresh tokens: always keep the newest one we were given, and
+        # keep the stored one when an answer carries none.
+        if token.get("refresh_token"):
+            values["refresh_token"] = token["refresh_token"]
+
+        # An upsert, so two workers saving this user's token at once cannot collide.
+        db.session.execute(upsert(PanoptoToken, values, unique=("issuer", "subject")))
         db.session.commit()
 
-    def delete(self, user: UserKey) -> None:
-        row = self._row(user)
-        if row is not None:
-            db.session.delete(row)
-            db.session.commit()
+    def delete(self, user: UserKey, *, refresh_token: str | None = None) -> None:
+        query = delete(PanoptoToken).where(
+            PanoptoToken.issuer == user.issuer, PanoptoToken.subject == user.subject
+        )
+        if refresh_token is not None:
+            query = query.where(PanoptoToken.refresh_token == refresh_token)
+        db.session.execute(query)
+        db.session.commit()
 
     def _row(self, user: UserKey) -> PanoptoToken | None:
         return db.session.execute(

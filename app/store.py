@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from .extensions import db
+from .extensions import db, upsert
 from .models import StoredValue
 
 
@@ -23,9 +23,14 @@ class KeyValueStore:
         return None if row is None else row.value
 
     def set(self, key: str, value: Any, ttl_seconds: float) -> None:
-        db.session.merge(
-            StoredValue(key=key, value=value, expires_at=time.time() + ttl_seconds)
+        # An upsert, not a read-then-write: two workers setting the same key at once (two
+        # launches caching the same platform key set) must not collide on the primary key.
+        statement = upsert(
+            StoredValue,
+            {"key": key, "value": value, "expires_at": time.time() + ttl_seconds},
+            unique=("key",),
         )
+        db.session.execute(statement)
         db.session.commit()
 
     def take(self, key: str) -> Any:

@@ -7,7 +7,9 @@
   const config = root.dataset;
   const multiple = config.multiple === "true";
   const TOP_FOLDER = "00000000-0000-0000-0000-000000000000";
-  const SELECTION_KEY = "panopto-chooser-selection:" + config.token.slice(-24);
+  // Per person and course, not per launch: a chooser opened again after a failure or a
+  // closed dialog offers the videos chosen before.
+  const SELECTION_KEY = "panopto-chooser-selection:" + config.selectionKey;
 
   const el = (id) => document.getElementById(id);
   const state = {
@@ -84,7 +86,9 @@
 
   // ---- folders and videos --------------------------------------------------------------
 
-  async function openFolder(index) {
+  // `moveFocus` is false only for the first view: the button a keyboard user pressed is
+  // replaced by the new view, so focus goes to where they now are instead of the page top.
+  async function openFolder(index, moveFocus = true) {
     const view = ++state.view;
     state.path = state.path.slice(0, index + 1);
     state.query = "";
@@ -100,13 +104,15 @@
       el("browser").hidden = false;
       renderBreadcrumbs();
       renderFolders(folders.folders);
+      if (moveFocus) focusCurrentFolder();
       if (folder.id === TOP_FOLDER) {
         renderSessions([], true);
-        el("results-heading").textContent = "Videos";
+        el("results-heading").hidden = true;
         setStatus(folders.folders.length + " folders. Open a folder or search for a video.");
         el("more-button").hidden = true;
         return;
       }
+      el("results-heading").hidden = false;
       el("results-heading").textContent = "Videos in " + folder.name;
       await loadSessions(0, true, view);
     } catch (error) {
@@ -144,10 +150,16 @@
 
   async function search(query) {
     state.query = query;
+    el("results-heading").hidden = false;
     el("results-heading").textContent = "Videos matching “" + query + "”";
     el("folder-list").replaceChildren();
     el("clear-search").hidden = false;
     await loadSessions(0, true);
+  }
+
+  function focusCurrentFolder() {
+    const current = document.getElementById("current-folder");
+    if (current) current.focus();
   }
 
   function renderBreadcrumbs() {
@@ -158,6 +170,8 @@
       if (index === state.path.length - 1) {
         const current = document.createElement("span");
         current.setAttribute("aria-current", "location");
+        current.id = "current-folder";
+        current.tabIndex = -1;
         current.textContent = folder.name;
         item.append(current);
       } else {
@@ -256,12 +270,14 @@
     return h ? h + ":" + String(m).padStart(2, "0") + ":" + s : m + ":" + s;
   }
 
-  // ---- selection (kept in sessionStorage so a failure or reload loses nothing) ----------
+  // ---- selection (kept in sessionStorage, so a failure or a reopened chooser loses nothing)
 
   function loadSelection() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "[]");
-      return new Map(saved.map((video) => [video.id, video]));
+      // A place that takes one video keeps only the latest choice.
+      const kept = multiple ? saved : saved.slice(-1);
+      return new Map(kept.map((video) => [video.id, video]));
     } catch (err) {
       return new Map();
     }
@@ -338,12 +354,15 @@
 
   // ---- Panopto sign-in pop-up ----------------------------------------------------------
 
+  // Each chooser names its own pop-up, so two open choosers never share one window.
+  const POPUP_NAME = "panopto-sign-in-" + Math.random().toString(36).slice(2);
+
   function signIn() {
     state.signingIn = true;
-    const url = config.connectUrl + "?t=" + encodeURIComponent(config.token);
-    const popup = window.open(url, "panopto-sign-in", "width=640,height=720");
+    clearError();
+    const popup = window.open(config.connectUrl, POPUP_NAME, "width=640,height=720");
     if (!popup) {
-      el("popup-link").href = url;
+      el("popup-link").href = config.connectUrl;
       el("popup-blocked").hidden = false;
       return;
     }
@@ -363,16 +382,34 @@
     retry();
   }
 
+  function signInFailed(message) {
+    window.clearInterval(state.popupTimer);
+    state.signingIn = false;
+    showError({ message: message }, signIn);
+    el("retry-button").textContent = "Sign in again";
+  }
+
   function retry() {
     clearError();
+    el("retry-button").textContent = "Try again";
     const action = state.lastAction || (() => openFolder(state.path.length - 1));
     state.lastAction = null;
     action();
   }
 
+  // Messages from our own sign-in window (same origin only). It asks for the chooser token
+  // rather than getting it in its URL, and reports how the sign-in ended.
   window.addEventListener("message", (event) => {
-    if (event.origin !== window.location.origin) return;
-    if (event.data && event.data.subject === "panopto.connected") signInFinished();
+    if (event.origin !== window.location.origin || !state.signingIn) return;
+    const data = event.data || {};
+    if (data.subject === "panopto.ready" && event.source) {
+      event.source.postMessage({ subject: "panopto.token", token: config.token },
+        window.location.origin);
+    } else if (data.subject === "panopto.connected") {
+      signInFinished();
+    } else if (data.subject === "panopto.sign_in_failed") {
+      signInFailed(String(data.message || "Panopto sign-in did not finish."));
+    }
   });
 
   // ---- wiring --------------------------------------------------------------------------
@@ -389,5 +426,5 @@
   });
 
   renderSelection();
-  openFolder(0);
+  openFolder(0, false);
 })();

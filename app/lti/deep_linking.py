@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pylti1p3.deep_link import DeepLink
 
-from ..errors import BadRequest
+from ..errors import BadRequest, LaunchError
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 CONTENT_ITEMS_CLAIM = DL + "content_items"
 DATA_CLAIM = DL + "data"
 SETTINGS_CLAIM = DL + "deep_linking_settings"
+#: Longer than any real return URL; keeps a hostile one out of our pages and logs.
+MAX_URL_LENGTH = 2048
 
 #: A 16:9 frame 720 pixels wide (Panopto's LMS plugins default to 720 wide) and a 16:9
 #: thumbnail the size Panopto's listings show.
@@ -54,7 +57,39 @@ class ResourceLinkItem:
 
 
 def settings_of(launch_data: dict[str, Any]) -> dict[str, Any]:
-    return dict(launch_data.get(SETTINGS_CLAIM) or {})
+    settings = launch_data.get(SETTINGS_CLAIM)
+    return dict(settings) if isinstance(settings, dict) else {}
+
+
+def check_settings(settings: Any) -> None:
+    """Refuse Deep Linking settings we could not answer (Deep Linking 2.0 §4.4.1).
+
+    The return URL is where the browser will post our signed response, so it must be an
+    absolute http(s) URL: anything else (``javascript:``, a number) would either fail late,
+    after the person has chosen, or run script in our page.
+
+    :raises LaunchError: naming the setting that is missing or malformed.
+    """
+    if not isinstance(settings, dict):
+        raise LaunchError("The Deep Linking request has no valid deep_linking_settings.")
+
+    return_url = settings.get("deep_link_return_url")
+    if not return_url:
+        raise LaunchError("The Deep Linking request does not say where to return to.")
+    if not _is_absolute_http_url(return_url):
+        raise LaunchError("The Deep Linking return URL is not an http or https address.")
+
+    for name in ("accept_types", "accept_presentation_document_targets"):
+        value = settings.get(name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise LaunchError(f"The Deep Linking request's {name} is not a list of names.")
+
+
+def _is_absolute_http_url(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def accepts_multiple(settings: dict[str, Any]) -> bool:

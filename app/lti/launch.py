@@ -26,6 +26,7 @@ from pylti1p3.exception import LtiKeyException
 
 from ..errors import LaunchError
 from ..store import KeyValueStore
+from .deep_linking import SETTINGS_CLAIM, check_settings
 from .storage import DatabaseLaunchDataStorage
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,18 @@ STRING_CLAIMS = {
     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment id",
     "https://purl.imsglobal.org/spec/lti/claim/message_type": "message type",
     "https://purl.imsglobal.org/spec/lti/claim/version": "LTI version",
+    TARGET_LINK_URI_CLAIM: "target link URI",
 }
+
+#: Claims that must be JSON objects when present.
+OBJECT_CLAIMS = {
+    "https://purl.imsglobal.org/spec/lti/claim/resource_link": "resource link",
+    "https://purl.imsglobal.org/spec/lti/claim/context": "context",
+    "https://purl.imsglobal.org/spec/lti/claim/custom": "custom parameters",
+}
+ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+MESSAGE_TYPE_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/message_type"
+HANDLED_MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 
 
 class ToolMessageLaunch(FlaskMessageLaunch):
@@ -88,6 +100,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_nonce()
             self.validate_deployment()
+            self.validate_deep_linking_settings()
             self.validate_message()
             self.validate_target_link_uri()
             self.save_launch_data()
@@ -103,6 +116,27 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             value = body.get(claim)
             if value is not None and not isinstance(value, str):
                 raise LaunchError(f"The launch token's {label} is not a text value.")
+
+        for claim, label in OBJECT_CLAIMS.items():
+            value = body.get(claim)
+            if value is not None and not isinstance(value, dict):
+                raise LaunchError(f"The launch token's {label} claim is not an object.")
+
+        message_type = body.get(MESSAGE_TYPE_CLAIM)
+        if message_type is not None and message_type not in HANDLED_MESSAGE_TYPES:
+            raise LaunchError(
+                f"The launch's message type ({message_type[:40]}) is not one this tool "
+                "handles: it opens resource links and Deep Linking requests only."
+            )
+
+        roles = body.get(ROLES_CLAIM)
+        is_list_of_text = isinstance(roles, list) and all(
+            isinstance(r, str) for r in roles
+        )
+        if roles is not None and not is_list_of_text:
+            raise LaunchError(
+                "The launch token's roles claim is not a list of role names."
+            )
         return self
 
     def get_client_id(self) -> str:
@@ -169,9 +203,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         # Same key that pylti1p3's SessionService.save_nonce used at login.
         if storage.take_value(f"lti1p3-nonce-{nonce}") is None:
             raise LaunchError(
-                "This launch was already used, or its login has expired. "
-                "Please open the tool again from your course."
+                "This launch was already used, or its login has expired (reloading "
+                "just this frame does that). Reload the course page, or open the tool "
+                "again from your course."
             )
+        return self
+
+    def validate_deep_linking_settings(self) -> ToolMessageLaunch:
+        if self.is_deep_link_launch():
+            check_settings(self._get_jwt_body().get(SETTINGS_CLAIM))
         return self
 
     def validate_target_link_uri(self) -> ToolMessageLaunch:

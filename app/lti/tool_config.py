@@ -16,12 +16,16 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import select
 
+from ..config import ConfigError
 from ..extensions import db
 from ..keys import ToolKeys
 from ..models import Deployment as DeploymentRow
 from ..models import PlatformRegistration
 
 logger = logging.getLogger(__name__)
+
+#: What a registration in LTI_CONFIG must name (LTI-NOTES: registration data).
+REQUIRED_FIELDS = ("client_id", "auth_login_url")
 
 
 class DatabaseToolConf(ToolConfAbstract):
@@ -133,17 +137,64 @@ def load_registrations_file(path: Path) -> int:
     ``client_id``, ``auth_login_url``, ``auth_token_url``, ``key_set_url`` or ``key_set``,
     ``deployment_ids`` and ``default``. Its ``private_key_file``/``public_key_file`` entries
     are ignored: the tool signs with its own key pair from ``TOOL_KEYS_DIR``.
+
+    :raises ConfigError: naming the file and what is wrong with it.
     """
-    data = json.loads(path.read_text())
+    data = _read_registrations(path)
     count = 0
     for issuer, entries in data.items():
         for entry in entries if isinstance(entries, list) else [entries]:
+            _check_entry(path, issuer, entry)
             _upsert_registration(issuer, entry)
             count += 1
 
     db.session.commit()
     logger.info("Loaded %d platform registration(s) from %s", count, path)
     return count
+
+
+def _read_registrations(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        raise ConfigError(
+            f"LTI_CONFIG names {path}, which cannot be read: {err}."
+        ) from err
+    except ValueError as err:
+        raise ConfigError(f"LTI_CONFIG file {path} is not valid JSON: {err}.") from err
+
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"LTI_CONFIG file {path} must map each issuer to registrations."
+        )
+    return data
+
+
+def _check_entry(path: Path, issuer: str, entry: Any) -> None:
+    if not isinstance(entry, dict):
+        raise ConfigError(
+            f"LTI_CONFIG file {path}: a registration of {issuer} is not an object."
+        )
+
+    for name in REQUIRED_FIELDS:
+        if not isinstance(entry.get(name), str) or not entry[name]:
+            raise ConfigError(
+                f"LTI_CONFIG file {path}: a registration of {issuer} has no {name}."
+            )
+
+    if not entry.get("key_set_url") and not isinstance(entry.get("key_set"), dict):
+        raise ConfigError(
+            f"LTI_CONFIG file {path}: the registration of {issuer} with client id "
+            f"{entry['client_id']} needs a key_set_url or a key_set."
+        )
+
+    deployments = entry.get("deployment_ids", [])
+    if not isinstance(deployments, list) or not all(
+        isinstance(d, str) for d in deployments
+    ):
+        raise ConfigError(
+            f"LTI_CONFIG file {path}: deployment_ids of {issuer} must be a list."
+        )
 
 
 def _upsert_registration(issuer: str, entry: dict[str, Any]) -> None:

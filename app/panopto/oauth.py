@@ -8,6 +8,8 @@ one is saved after every refresh (API notes §1.6).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +27,11 @@ TOKEN_PATH = "/Panopto/oauth2/connect/token"
 #: refresh token so users sign in once, not every hour.
 SCOPES = "api openid offline_access"
 
+#: When Panopto refuses our refresh token, another worker may have just spent it and be a
+#: moment away from saving the new one; watch the store this long before giving up.
+NEWER_TOKEN_WAIT_SECONDS = 1.5
+NEWER_TOKEN_POLL_SECONDS = 0.1
+
 
 @dataclass(frozen=True)
 class UserKey:
@@ -39,7 +46,9 @@ class TokenStore(Protocol):
 
     def save(self, user: UserKey, token: dict[str, Any]) -> None: ...
 
-    def delete(self, user: UserKey) -> None: ...
+    def delete(self, user: UserKey, *, refresh_token: str | None = None) -> None:
+        """Forget the user's token; with ``refresh_token``, only if it is still that one."""
+        ...
 
 
 class PanoptoOAuth:
@@ -52,12 +61,14 @@ class PanoptoOAuth:
         client_secret: str,
         redirect_uri: str,
         tokens: TokenStore,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url
         self._client_id = client_id
         self._client_secret = client_secret
         self._redirect_uri = redirect_uri
         self._tokens = tokens
+        self._sleep = sleep
 
     def authorization_url(self, state: str) -> str:
         """The Panopto sign-in page URL for a new authorization code flow."""
@@ -139,7 +150,8 @@ class PanoptoOAuth:
             if self._adopt_newer_token(session, user, used):
                 return
             logger.info("Panopto refused a refresh token: %s", err.error)
-            self._tokens.delete(user)
+            # Conditional, so that a newer token another worker saved meanwhile survives.
+            self._tokens.delete(user, refresh_token=used)
             raise PanoptoNotConnected() from err
         except OSError as err:
             raise PanoptoError() from err
@@ -148,9 +160,14 @@ class PanoptoOAuth:
         self, session: OAuthHttpSession, user: UserKey, used: str
     ) -> bool:
         """Another worker may have refreshed first; Panopto rotates refresh tokens, so ours
-        was spent. If the store holds a newer token, use it instead of signing the user out."""
-        stored = self._tokens.load(user)
-        if not stored or stored.get("refresh_token") == used:
-            return False
-        session.token = stored
-        return True
+        was spent. If the store holds (or soon holds) a newer token, use it instead of
+        signing the user out."""
+        deadline = time.monotonic() + NEWER_TOKEN_WAIT_SECONDS
+        while True:
+            stored = self._tokens.load(user)
+            if stored and stored.get("refresh_token") != used:
+                session.token = stored
+                return True
+            if not stored or time.monotonic() >= deadline:
+                return False
+            self._sleep(NEWER_TOKEN_POLL_SECONDS)

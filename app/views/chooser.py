@@ -34,7 +34,8 @@ def open_chooser(launch_id: str, launch_data: dict[str, Any]) -> str:
         "chooser.html",
         token=issue_token(current_app.config["SECRET_KEY"], launch_id),
         multiple=accepts_multiple(context.settings),
-        placement_title=context.settings.get("title") or "",
+        placement_title=_text_setting(context.settings, "title"),
+        selection_key=context.selection_key,
     )
 
 
@@ -97,6 +98,11 @@ def insert():
     jwt = build_response_jwt(launch.get_deep_link(), context.settings, items)
     logger.info("Returning %d Panopto video(s) to %s", len(items), context.user.issuer)
     return jsonify(return_url=context.settings["deep_link_return_url"], jwt=jwt)
+
+
+def _text_setting(settings: dict[str, Any], name: str) -> str:
+    value = settings.get(name)
+    return value[:200] if isinstance(value, str) else ""
 
 
 def _context() -> ChooserContext:

@@ -1,21 +1,34 @@
 """Panopto sign-in, in a pop-up window opened by the chooser.
 
 Panopto's sign-in page refuses to be framed, and the chooser lives in the platform's iframe,
-so the chooser opens ``/panopto/connect`` in a new window. After Panopto redirects back to
-``/panopto/callback`` we keep the tokens, tell the chooser (``postMessage`` to the opener,
-same origin only) and close the window.
+so the chooser opens ``/panopto/connect`` in a new window. The steps, and why each is there:
+
+1. ``GET /panopto/connect`` serves a page with no secret in it. Its script asks the window
+   that opened it (the chooser, same origin only) for the chooser token by ``postMessage``,
+   so the token never travels in a URL (URLs end up in logs and browser history).
+2. The page POSTs the token back. We refuse any POST that another site could have sent
+   (checked with the ``Origin`` header), bind the sign-in to this browser with a cookie, and
+   send the window to Panopto's sign-in page.
+3. Panopto redirects to ``/panopto/callback``. The state must be ours, unused, and belong to
+   the browser holding the cookie, or an attacker could make someone else's Panopto account
+   land on the attacker's LTI user (OAuth login CSRF, RFC 6749 §10.12). Then we keep the
+   tokens and tell the chooser, which carries on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
+from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response
 
 from .. import services
 from ..chooser_session import load_context
-from ..errors import BadRequest
+from ..errors import Forbidden, ToolError
 from ..panopto.oauth import UserKey
 from ..store import KeyValueStore
 
@@ -26,46 +39,110 @@ bp = Blueprint("panopto_auth", __name__, url_prefix="/panopto")
 #: A person gets this long to finish signing in to Panopto.
 SIGN_IN_TTL_SECONDS = 15 * 60
 STATE_PREFIX = "panopto-oauth-state-"
+#: Binds a pending sign-in to the browser window that started it. The pop-up is a top-level
+#: window on our own origin, so this first-party cookie works where iframe cookies do not.
+BROWSER_COOKIE = "panopto_sign_in"
+
+
+class SignInFailed(ToolError):
+    """The Panopto sign-in did not complete; the pop-up says why and the chooser is told."""
+
+    code = "panopto_sign_in_failed"
 
 
 @bp.get("/connect")
-def connect():
+def connect() -> str:
+    """The pop-up's first page: it fetches the chooser token from its opener, then posts it."""
+    return render_template("panopto_connect.html")
+
+
+@bp.post("/connect")
+def start_sign_in() -> Response:
     """Send the pop-up to Panopto's sign-in page for the chooser's user."""
+    _refuse_cross_site_post()
     context, _ = load_context(
-        current_app.config["SECRET_KEY"], request.args.get("t"), services.stored_launch
+        current_app.config["SECRET_KEY"],
+        request.form.get("token"),
+        services.stored_launch,
     )
+
     state = secrets.token_urlsafe(32)
-    user = context.user
+    # One secret per browser, reused while it lasts, so that sign-ins started at once in
+    # two choosers of the same browser do not overwrite each other's cookie.
+    browser_secret = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
     KeyValueStore().set(
         STATE_PREFIX + state,
-        {"issuer": user.issuer, "subject": user.subject},
+        {
+            "issuer": context.user.issuer,
+            "subject": context.user.subject,
+            "browser": _digest(browser_secret),
+        },
         SIGN_IN_TTL_SECONDS,
     )
+
     # The target is built from PANOPTO_BASE_URL alone, so this is never an open redirect.
-    return redirect(services.panopto_oauth().authorization_url(state))
+    response = redirect(services.panopto_oauth().authorization_url(state), code=303)
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser_secret,
+        max_age=SIGN_IN_TTL_SECONDS,
+        path=bp.url_prefix,
+        secure=request.is_secure,
+        httponly=True,
+        # Lax: the cookie must come back on Panopto's top-level redirect to the callback.
+        samesite="Lax",
+    )
+    return response
 
 
 @bp.get("/callback")
-def callback():
+def callback() -> str:
     """Finish the Panopto sign-in and let the chooser carry on."""
-    pending = KeyValueStore().take(STATE_PREFIX + request.args.get("state", ""))
-    if pending is None:
-        raise BadRequest(
-            "This Panopto sign-in has expired or was already used. Close this window and "
-            "choose “Sign in to Panopto” in the chooser again."
-        )
+    pending = _take_pending_sign_in()
 
     if request.args.get("error"):
         logger.info("Panopto sign-in ended with %s", request.args.get("error", "")[:50])
-        raise BadRequest(
-            "Panopto sign-in was cancelled or refused. Close this window and try again."
-        )
+        raise SignInFailed("Panopto sign-in was cancelled or refused.")
 
     code = request.args.get("code")
     if not code:
-        raise BadRequest(
-            "Panopto did not send a sign-in code. Close this window and try again."
-        )
+        raise SignInFailed("Panopto did not send a sign-in code.")
 
-    services.panopto_oauth().exchange_code(UserKey(**pending), code)
+    user = UserKey(issuer=pending["issuer"], subject=pending["subject"])
+    services.panopto_oauth().exchange_code(user, code)
     return render_template("panopto_connected.html")
+
+
+@bp.errorhandler(ToolError)
+def sign_in_failed(error: ToolError) -> tuple[str, int]:
+    """Every failure in the pop-up: a page that tells the chooser and offers to close."""
+    return render_template(
+        "panopto_sign_in_failed.html", message=error.message
+    ), error.status
+
+
+def _take_pending_sign_in() -> dict[str, Any]:
+    pending = KeyValueStore().take(STATE_PREFIX + request.args.get("state", ""))
+    if pending is None:
+        raise SignInFailed("This Panopto sign-in has expired or was already used.")
+
+    cookie = request.cookies.get(BROWSER_COOKIE, "")
+    if not hmac.compare_digest(_digest(cookie), str(pending.get("browser", ""))):
+        logger.info("Refused a Panopto callback from a browser that did not start it")
+        raise SignInFailed(
+            "This Panopto sign-in was started in another browser window. Start it again "
+            "from the chooser's “Sign in to Panopto” button."
+        )
+    return pending
+
+
+def _refuse_cross_site_post() -> None:
+    """Only our own pages may start a sign-in: a form on another site must not."""
+    origin = request.headers.get("Origin")
+    own_origin = request.host_url.rstrip("/")
+    if origin != own_origin and request.headers.get("Sec-Fetch-Site") != "same-origin":
+        raise Forbidden("A Panopto sign-in can only be started from the video chooser.")
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -70,8 +70,10 @@ class MemoryTokens:
         self.saves.append(dict(token))
         self.tokens[user] = dict(token)
 
-    def delete(self, user: UserKey) -> None:
-        self.tokens.pop(user, None)
+    def delete(self, user: UserKey, *, refresh_token: str | None = None) -> None:
+        stored = self.tokens.get(user)
+        if stored and refresh_token in (None, stored.get("refresh_token")):
+            del self.tokens[user]
 
 
 def sign_in_at_panopto(authorize_url: str, user: tuple[str, str] = INA) -> str:
@@ -126,3 +128,12 @@ def _credentials(fields: dict[str, str], user: tuple[str, str]) -> dict[str, str
     user_field = next(n for n in fields if "user" in n.lower() or "login" in n.lower())
     password_field = next(n for n in fields if "password" in n.lower())
     return {user_field: user[0], password_field: user[1]}
+
+
+def start_sign_in(client, token: str, tool_url: str, **headers: str):
+    """What the sign-in pop-up's page does: POST the chooser token, from our own origin."""
+    return client.post(
+        "/panopto/connect",
+        data={"token": token},
+        headers={"Origin": tool_url, **headers},
+    )

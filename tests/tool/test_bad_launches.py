@@ -21,6 +21,7 @@ from tests.tool.lti_harness import (
     CLIENT_ID,
     CUSTOM,
     DEPLOYMENT_ID,
+    DL_SETTINGS,
     MESSAGE_TYPE,
     PLATFORM_ISSUER,
     PLAYER_SESSION_ID,
@@ -275,18 +276,27 @@ def test_resource_launch_without_resource_link_id_is_refused(platform):
     ("changes", "fragment"),
     [
         ({VERSION: "1.1"}, "not an LTI 1.3.0 message"),
-        ({MESSAGE_TYPE: "LtiSubmissionReviewRequest"}, "could not be accepted"),
-        ({MESSAGE_TYPE: "SomethingElse"}, "message type is not one this tool handles"),
+        (
+            {MESSAGE_TYPE: "LtiSubmissionReviewRequest"},
+            "(LtiSubmissionReviewRequest) is not one",
+        ),
+        (
+            {MESSAGE_TYPE: "SomethingElse"},
+            "message type (SomethingElse) is not one this tool",
+        ),
         ({"aud": 42}, "names no audience"),
         ({"aud": []}, "names no audience"),
         ({"aud": [CLIENT_ID, 7], "azp": CLIENT_ID}, "audience (aud) is malformed"),
         ({"nonce": 12345}, "has no nonce"),
-        ({"iss": ["https://ontrack.test"]}, ""),
-        ({"iss": 17}, ""),
-        ({DEPLOYMENT_ID: ["ontrack-test-1"]}, ""),
-        ({DEPLOYMENT_ID: {"id": "ontrack-test-1"}}, ""),
-        ({MESSAGE_TYPE: ["LtiDeepLinkingRequest"]}, ""),
-        ({"azp": ["panopto-tool-test"]}, ""),
+        ({"iss": ["https://ontrack.test"]}, "issuer (iss) is not a text value"),
+        ({"iss": 17}, "issuer (iss) is not a text value"),
+        ({DEPLOYMENT_ID: ["ontrack-test-1"]}, "deployment id is not a text value"),
+        (
+            {DEPLOYMENT_ID: {"id": "ontrack-test-1"}},
+            "deployment id is not a text value",
+        ),
+        ({MESSAGE_TYPE: ["LtiDeepLinkingRequest"]}, "message type is not a text value"),
+        ({"azp": ["panopto-tool-test"]}, "authorised party (azp) is not a text value"),
     ],
     ids=[
         "version-1.1",
@@ -440,7 +450,8 @@ def test_login_with_a_target_link_uri_not_ours_is_refused(
 
     response = client.get("/lti/login", query_string=params)
 
-    assert_refused(response, "not this tool's")
+    expected = "missing its target_link_uri" if not target else "not this tool's"
+    assert_refused(response, expected)
     assert "Location" not in response.headers
 
 
@@ -449,8 +460,8 @@ def test_login_with_a_target_link_uri_not_ours_is_refused(
     [
         ({"iss": "https://stranger.test"}, NOT_REGISTERED),
         ({"client_id": "another-tool"}, NOT_REGISTERED),
-        ({"iss": ""}, "does not name its platform"),
-        ({"login_hint": ""}, "no login_hint"),
+        ({"iss": ""}, "missing its iss parameter"),
+        ({"login_hint": ""}, "missing its login_hint parameter"),
     ],
     ids=["unknown-issuer", "unknown-client", "no-issuer", "no-login-hint"],
 )
@@ -524,7 +535,7 @@ def test_resource_launch_with_custom_of_the_wrong_shape_is_refused(platform, cus
     token = platform.resign(form, changes={CUSTOM: custom})
 
     assert_refused(
-        platform.post(form, id_token=token), "does not say which Panopto video"
+        platform.post(form, id_token=token), "custom parameters claim is not an object"
     )
 
 
@@ -675,3 +686,116 @@ def test_deep_link_request_of_the_wrong_platform_issuer_spelling_is_refused(plat
     token = platform.resign(form, changes={"iss": PLATFORM_ISSUER + "/"})
 
     assert_refused(platform.post(form, id_token=token), NOT_REGISTERED)
+
+
+def _settings_changed(form, **changes):
+    settings = {**form.claims[DL_SETTINGS], **changes}
+    return {name: value for name, value in settings.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"deep_link_return_url": None}, "does not say where to return to"),
+        ({"deep_link_return_url": ""}, "does not say where to return to"),
+        (
+            {"deep_link_return_url": "javascript:alert(1)"},
+            "not an http or https address",
+        ),
+        ({"deep_link_return_url": "/relative/return"}, "not an http or https address"),
+        ({"deep_link_return_url": 5}, "not an http or https address"),
+        (
+            {"deep_link_return_url": "https://ontrack.test/" + "x" * 3000},
+            "not an http or https address",
+        ),
+        ({"accept_types": "ltiResourceLink"}, "accept_types is not a list"),
+        (
+            {"accept_presentation_document_targets": None},
+            "accept_presentation_document_targets is not a list",
+        ),
+    ],
+    ids=[
+        "no-return-url",
+        "empty-return-url",
+        "javascript-return-url",
+        "relative-return-url",
+        "number-return-url",
+        "huge-return-url",
+        "accept-types-string",
+        "no-targets",
+    ],
+)
+def test_deep_linking_settings_we_cannot_answer_are_refused_at_launch(
+    platform, changes, fragment
+):
+    form = platform.deep_link_form(platform.login())
+    settings = _settings_changed(form, **changes)
+    token = platform.resign(form, changes={DL_SETTINGS: settings})
+
+    assert_refused(platform.post(form, id_token=token), fragment)
+
+
+@pytest.mark.parametrize("settings", ["a string", ["a", "list"], 7], ids=str)
+def test_deep_linking_settings_that_are_not_an_object_are_refused(platform, settings):
+    form = platform.deep_link_form(platform.login())
+    token = platform.resign(form, changes={DL_SETTINGS: settings})
+
+    assert_refused(
+        platform.post(form, id_token=token), "no valid deep_linking_settings"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["login_hint", "lti_message_hint", "iss", "target_link_uri", "client_id"]
+)
+def test_login_parameters_longer_than_any_real_one_are_refused(client, platform, name):
+    params = dict(parse_qsl(urlsplit(platform.login_url()).query))
+    params[name] = "x" * 5000
+
+    response = client.post("/lti/login", data=params)
+
+    assert_refused(response, f"{name} parameter is too long")
+    assert "Location" not in response.headers
+
+
+def test_login_without_any_parameter_names_the_first_missing_one(client):
+    assert_refused(client.get("/lti/login"), "missing its iss parameter")
+
+
+def test_an_id_token_far_larger_than_a_real_one_is_refused(platform):
+    form = platform.deep_link_form(platform.login())
+    token = platform.resign(form, changes={"padding": "x" * 70_000})
+
+    assert_refused(platform.post(form, id_token=token), "far larger than any real one")
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "fragment"),
+    [
+        (ROLES, "Instructor", "roles claim is not a list of role names"),
+        (ROLES, {"role": "Instructor"}, "roles claim is not a list of role names"),
+        (ROLES, [1, 2], "roles claim is not a list of role names"),
+        (TARGET_LINK_URI, ["x"], "target link URI is not a text value"),
+        (
+            DL_SETTINGS.replace(
+                "lti-dl/claim/deep_linking_settings", "lti/claim/context"
+            ),
+            "SIT999",
+            "context claim is not an object",
+        ),
+    ],
+    ids=[
+        "roles-string",
+        "roles-object",
+        "roles-numbers",
+        "target-list",
+        "context-string",
+    ],
+)
+def test_claims_of_the_wrong_type_get_a_message_naming_them(
+    platform, claim, value, fragment
+):
+    form = platform.deep_link_form(platform.login())
+    token = platform.resign(form, changes={claim: value})
+
+    assert_refused(platform.post(form, id_token=token), fragment)

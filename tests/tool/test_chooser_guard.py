@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -12,6 +13,7 @@ from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
 from tests.tool.lti_harness import PLATFORM_ISSUER, USER_ID
 from tests.tool.pages import chooser_token, parse
+from tests.tool.sim_helpers import start_sign_in
 
 FOLDER = "f0000000-0000-4000-8000-000000000001"
 SESSION = "5e550000-0000-4000-8000-000000000001"
@@ -172,17 +174,96 @@ def test_token_from_a_resource_launch_does_not_exist(platform):
     assert "data-token" not in response.get_data(as_text=True)
 
 
+def test_the_sign_in_page_carries_no_token_and_asks_its_opener(client, token):
+    response = client.get("/panopto/connect", query_string={"t": token})
+    page = parse(response.get_data(as_text=True))
+
+    assert response.status_code == 200
+    assert token not in response.get_data(as_text=True)
+    assert page.by_id("connect-form").attrs["method"] == "post"
+    assert page.one("script").attrs["src"].endswith("/static/connect.js")
+
+
 @pytest.mark.parametrize(
     "t", [None, "", "forged-token"], ids=["missing", "empty", "forged"]
 )
-def test_panopto_connect_without_a_valid_token_is_refused(client, t):
-    response = client.get(
-        "/panopto/connect", query_string={} if t is None else {"t": t}
+def test_starting_a_sign_in_without_a_valid_token_is_refused(client, tool_url, t):
+    response = client.post(
+        "/panopto/connect",
+        data={} if t is None else {"token": t},
+        headers={"Origin": tool_url},
     )
 
     assert response.status_code == 401
     assert "Location" not in response.headers
     assert "has expired" in parse(response.get_data(as_text=True)).text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.test"},
+        {"Origin": "null"},
+        {"Origin": "https://evil.test", "Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["other-origin", "null-origin", "cross-site"],
+)
+def test_a_sign_in_posted_by_another_site_is_refused(client, token, tool_url, headers):
+    response = client.post("/panopto/connect", data={"token": token}, headers=headers)
+
+    assert response.status_code == 403
+    assert "Location" not in response.headers
+    assert (
+        "only be started from the video chooser"
+        in parse(response.get_data(as_text=True)).text
+    )
+
+
+def test_a_sign_in_post_without_origin_needs_a_same_origin_fetch(client, token):
+    refused = client.post("/panopto/connect", data={"token": token})
+    allowed = client.post(
+        "/panopto/connect",
+        data={"token": token},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 303
+
+
+def test_a_callback_in_a_browser_that_did_not_start_the_sign_in_is_refused(
+    app, token, tool_url
+):
+    """Login CSRF: the attacker starts a sign-in and sends the Panopto link to a victim."""
+    attacker = app.test_client()
+    victim = app.test_client()
+    connect = start_sign_in(attacker, token, tool_url)
+    state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
+
+    response = victim.get(
+        "/panopto/callback", query_string={"state": state, "code": "c"}
+    )
+
+    assert response.status_code == 400
+    assert (
+        "started in another browser window"
+        in parse(response.get_data(as_text=True)).text
+    )
+
+
+def test_sign_in_failures_tell_the_chooser_and_offer_to_close(client, token, tool_url):
+    connect = start_sign_in(client, token, tool_url)
+    state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
+
+    response = client.get(
+        "/panopto/callback", query_string={"state": state, "error": "access_denied"}
+    )
+    page = parse(response.get_data(as_text=True))
+
+    assert response.status_code == 400
+    assert page.by_id("close-window").tag == "button"
+    assert page.one("script").attrs["src"].endswith("/static/sign-in-failed.js")
+    assert "cancelled or refused" in page.by_id("failure-message").text
 
 
 # -- bad input ------------------------------------------------------------------------

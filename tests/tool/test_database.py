@@ -103,3 +103,29 @@ def test_workers_starting_together_migrate_and_load_registrations_once(
         counts = list(pool.map(_start_tool, [config] * 4))
 
     assert counts == [counts[0]] * 4 and counts[0] >= 1
+
+
+def _set_and_save_in_a_new_process(config: dict) -> str:
+    from app.panopto.oauth import UserKey
+    from app.services import DatabaseTokenStore
+    from app.store import KeyValueStore
+
+    app = create_app({**config, "DB_AUTO_MIGRATE": False, "LTI_CONFIG": None})
+    with app.app_context():
+        for attempt in range(20):
+            KeyValueStore().set("shared-key", {"attempt": attempt}, 60)
+            DatabaseTokenStore().save(
+                UserKey("https://ontrack.test", "racer"),
+                {"access_token": f"a{attempt}", "refresh_token": f"r{attempt}"},
+            )
+        return KeyValueStore().get("shared-key") and "done"
+
+
+def test_workers_writing_the_same_key_and_token_at_once_do_not_collide(app, app_config):
+    """Two launches caching one platform key set, or two refreshes of one user's token."""
+    config = dict(app_config)
+
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(_set_and_save_in_a_new_process, [config] * 4))
+
+    assert results == ["done"] * 4

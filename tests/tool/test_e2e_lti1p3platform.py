@@ -32,7 +32,7 @@ from tests.tool.lti_harness import (
     now,
 )
 from tests.tool.pages import chooser_token, parse
-from tests.tool.sim_helpers import sign_in_at_panopto
+from tests.tool.sim_helpers import sign_in_at_panopto, start_sign_in
 
 LECTURE_1 = seed.lecture_id(1)
 CAFE = seed.SESSION_CAFE
@@ -70,8 +70,8 @@ def sign_in_to_panopto(chooser: Chooser, sim_url: str, tool_url: str) -> dict[st
     Returns the callback's query (code and state).
     """
     client = chooser.platform.client
-    connect = client.get("/panopto/connect", query_string={"t": chooser.token})
-    assert connect.status_code == 302
+    connect = start_sign_in(client, chooser.token, tool_url)
+    assert connect.status_code == 303
     authorize = connect.headers["Location"]
     assert authorize.startswith(sim_url + AUTHORIZE_PATH + "?")
     authorize_query = parse_qs(urlsplit(authorize).query)
@@ -418,7 +418,7 @@ def test_panopto_callback_with_an_error_or_no_code_is_refused(
     client = chooser.platform.client
     states = []
     for _ in range(2):
-        connect = client.get("/panopto/connect", query_string={"t": chooser.token})
+        connect = start_sign_in(client, chooser.token, tool_url)
         states.append(parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0])
 
     denied = client.get(
@@ -432,9 +432,9 @@ def test_panopto_callback_with_an_error_or_no_code_is_refused(
     assert "did not send a sign-in code" in parse(no_code.get_data(as_text=True)).text
 
 
-def test_panopto_callback_with_a_forged_code_is_refused(chooser, sim_platform):
+def test_panopto_callback_with_a_forged_code_is_refused(chooser, sim_platform, tool_url):
     client = chooser.platform.client
-    connect = client.get("/panopto/connect", query_string={"t": chooser.token})
+    connect = start_sign_in(client, chooser.token, tool_url)
     state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
 
     response = client.get(

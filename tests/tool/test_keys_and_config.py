@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import jwt
@@ -97,7 +100,10 @@ def test_workers_starting_together_on_a_fresh_install_share_one_key(tmp_path):
     assert len(set(keys)) == 1
     assert (folder / PRIVATE_KEY_FILE).read_text() == keys[0]
     assert stat.S_IMODE((folder / PRIVATE_KEY_FILE).stat().st_mode) == 0o600
-    assert sorted(p.name for p in folder.iterdir()) == [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        PRIVATE_KEY_FILE,
+        PUBLIC_KEY_FILE,
+    ]
 
 
 def test_jwks_publishes_one_public_rs256_signing_key(client, app):
@@ -370,7 +376,7 @@ REQUIRED = {
     "PANOPTO_CLIENT_ID": "client-id",
     "PANOPTO_CLIENT_SECRET": "a-client-secret-for-tests",
 }
-OPTIONAL = ("LTI_CONFIG", "TOOL_KEYS_DIR", "DATABASE_URL")
+OPTIONAL = ("LTI_CONFIG", "TOOL_KEYS_DIR", "DATABASE_URL", "DB_AUTO_MIGRATE")
 
 
 @pytest.fixture
@@ -395,7 +401,8 @@ def test_settings_are_read_from_the_environment(environment, tmp_path):
     assert settings.panopto_client_secret == REQUIRED["PANOPTO_CLIENT_SECRET"]
     assert settings.lti_config == tmp_path / "lti.json"
     assert settings.database_url.endswith("x.db")
-    assert settings.tool_keys_dir == Path("keys")
+    assert settings.tool_keys_dir == Path(__file__).resolve().parents[2] / "keys"
+    assert settings.db_auto_migrate is True
 
 
 @pytest.mark.parametrize("name", list(REQUIRED))
@@ -467,3 +474,65 @@ def test_app_refuses_to_start_without_its_settings(environment):
 
     with pytest.raises(ConfigError, match="PANOPTO_CLIENT_SECRET"):
         create_app()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "cannot be read"),
+        ("{not json", "is not valid JSON"),
+        ('["a list"]', "must map each issuer"),
+        ('{"https://p.test": ["x"]}', "is not an object"),
+        (
+            '{"https://p.test": [{"auth_login_url": "https://p.test/a"}]}',
+            "has no client_id",
+        ),
+        ('{"https://p.test": [{"client_id": "c"}]}', "has no auth_login_url"),
+        (
+            '{"https://p.test": [{"client_id": "c", "auth_login_url": "https://p.test/a"}]}',
+            "needs a key_set_url or a key_set",
+        ),
+        (
+            '{"https://p.test": [{"client_id": "c", "auth_login_url": "https://p.test/a",'
+            ' "key_set_url": "https://p.test/k", "deployment_ids": "1"}]}',
+            "deployment_ids of https://p.test must be a list",
+        ),
+    ],
+    ids=[
+        "missing",
+        "not-json",
+        "not-a-map",
+        "entry-not-object",
+        "no-client-id",
+        "no-login-url",
+        "no-keys",
+        "deployments-string",
+    ],
+)
+def test_a_bad_lti_config_file_stops_start_up_with_a_sentence(
+    app_config, tmp_path, content, fragment
+):
+    path = tmp_path / "bad-lti.json"
+    if content is not None:
+        path.write_text(content)
+
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        create_app({**app_config, "LTI_CONFIG": path})
+
+
+def test_gunicorn_stops_with_the_reason_when_a_setting_is_wrong(environment, tmp_path):
+    environment.setenv("LTI_CONFIG", str(tmp_path / "missing.json"))
+    environment.setenv("TOOL_KEYS_DIR", str(tmp_path / "keys"))
+    environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tool.db'}")
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+
+    result = subprocess.run(
+        [str(gunicorn), "--bind", "127.0.0.1:0", "wsgi:app"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 3
+    assert b"The Panopto tool cannot start: LTI_CONFIG names" in result.stderr
+    assert b"Traceback" not in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -22,6 +24,7 @@ from app.panopto.client import (
 )
 from app.panopto.models import TOP_FOLDER_ID, Folder, Page, Session
 from app.panopto.oauth import PanoptoOAuth, UserKey
+from app.services import DatabaseTokenStore
 from devkit.panopto_sim import create_app as create_sim
 from devkit.panopto_sim import seed
 from tests.conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET
@@ -344,6 +347,38 @@ def test_refresh_raced_by_another_worker_adopts_the_newer_token(oauth, sim, toke
 
     assert session.id == seed.lecture_id(2)
     assert tokens.load(USER) == newer
+
+
+def test_refresh_refused_before_the_winner_saved_waits_for_its_token(
+    oauth, sim, sim_url, tokens
+):
+    """The other order: the winning worker has Panopto's answer but commits only after
+    our refresh was refused. Signing the user out then would be wrong."""
+    slow_worker = oauth.client_for(USER)
+    sim.expire_tokens()
+    winner = refresh_grant(sim_url, tokens.load(USER)["refresh_token"]).json()
+    winner["expires_at"] = int(time.time()) + int(winner["expires_in"])
+    threading.Timer(0.3, tokens.save, args=(USER, winner)).start()
+
+    session = slow_worker.get_session(seed.lecture_id(2))
+
+    assert session.id == seed.lecture_id(2)
+    assert tokens.load(USER)["refresh_token"] == winner["refresh_token"]
+
+
+def test_a_refused_refresh_never_deletes_a_newer_token(app):
+    with app.app_context():
+        store = DatabaseTokenStore()
+        store.save(
+            USER, {"access_token": "a2", "refresh_token": "r2", "expires_in": 60}
+        )
+
+        store.delete(USER, refresh_token="r1")
+        kept = store.load(USER)
+        store.delete(USER, refresh_token="r2")
+
+        assert kept["refresh_token"] == "r2"
+        assert store.load(USER) is None
 
 
 def test_user_who_never_signed_in_is_not_connected(oauth):
