@@ -39,7 +39,8 @@ STU = User(
     username="stu.student",
     display_name="Stu Student",
     password="stu-demo-pass",
-    description="Student: viewer in SIT999; has watched a few lectures",
+    description="Student: viewer in SIT999, creator in their own folder; has watched a few "
+    "lectures",
 )
 SASHA = User(
     id=SASHA_ID,
@@ -60,6 +61,7 @@ FOLDER_SIT999_WEEK2 = "f0000000-0000-4000-8000-000000000003"
 FOLDER_SIT777 = "f0000000-0000-4000-8000-000000000004"
 FOLDER_INA_PERSONAL = "f0000000-0000-4000-8000-000000000005"
 FOLDER_ORIENTATION = "f0000000-0000-4000-8000-000000000006"
+FOLDER_STU_PERSONAL = "f0000000-0000-4000-8000-000000000007"
 
 # -- sessions ------------------------------------------------------------------------
 
@@ -180,6 +182,16 @@ def _folders() -> list[Folder]:
             parent_id=None,
             access_level=AccessLevel.RESTRICTED,
             grants={INA_ID: Role.CREATOR},
+        ),
+        Folder(
+            # Every Panopto user has a personal folder; a student's is where their
+            # recorded answers and submissions go.
+            id=FOLDER_STU_PERSONAL,
+            name="Stu Student",
+            description="Stu's personal folder.",
+            parent_id=None,
+            access_level=AccessLevel.RESTRICTED,
+            grants={STU_ID: Role.CREATOR},
         ),
         Folder(
             id=FOLDER_ORIENTATION,

@@ -30,13 +30,18 @@ PASSWORDS = {
     "stu.student": "stu-demo-pass",
 }
 
-SWAGGER_PATH = Path(
-    os.environ.get(
-        "PANOPTO_SWAGGER_PATH",
-        Path(__file__).resolve().parents[3]
-        / "shared/panopto/panopto-public-api.swagger.json",
-    )
-)
+def _find_swagger() -> Path:
+    """The swagger beside the repository (as CI lays it out) or in any folder above it,
+    so that a git worktree nested one level deeper finds it too."""
+    if os.environ.get("PANOPTO_SWAGGER_PATH"):
+        return Path(os.environ["PANOPTO_SWAGGER_PATH"])
+    relative = Path("shared/panopto/panopto-public-api.swagger.json")
+    here = Path(__file__).resolve()
+    candidates = [folder / relative for folder in here.parents]
+    return next((path for path in candidates if path.is_file()), candidates[2])
+
+
+SWAGGER_PATH = _find_swagger()
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -32,7 +32,10 @@ def names(results: list[dict]) -> list[str]:
                 "SIT999 Applied Video Studies",
             ],
         ),
-        ("stu.student", ["Orientation & Welcome", "SIT999 Applied Video Studies"]),
+        (
+            "stu.student",
+            ["Orientation & Welcome", "SIT999 Applied Video Studies", "Stu Student"],
+        ),
     ],
 )
 def test_top_level_lists_only_the_callers_folders(
@@ -46,7 +49,7 @@ def test_top_level_lists_only_the_callers_folders(
     [
         ("ina.instructor", ["Ina Instructor", "SIT999 Applied Video Studies"]),
         ("tom.tutor", ["SIT777 Secure Systems"]),
-        ("stu.student", []),
+        ("stu.student", ["Stu Student"]),
     ],
 )
 def test_can_create_keeps_folders_where_the_caller_creates(
@@ -181,6 +184,7 @@ def test_bad_list_parameters_are_400(panopto: PanoptoCaller, params: dict) -> No
             {
                 "Orientation & Welcome",
                 "SIT999 Applied Video Studies",
+                "Stu Student",
                 "Week 1",
                 "Week 2",
             },
@@ -219,7 +223,7 @@ def test_folder_search_needs_a_query(panopto: PanoptoCaller, params: dict) -> No
             {"SIT999 Applied Video Studies", "Week 1", "Week 2", "Ina Instructor"},
         ),
         ("tom.tutor", {"Week 1", "SIT777 Secure Systems"}),
-        ("stu.student", set()),
+        ("stu.student", {"Stu Student"}),
     ],
 )
 def test_creator_folders(panopto: PanoptoCaller, user: str, expected: set[str]) -> None:
