@@ -15,12 +15,15 @@ from pylti1p3.exception import LtiException
 
 from .errors import LaunchExpired
 from .lti.deep_linking import settings_of
+from .lti.roles import is_staff
 from .panopto.oauth import UserKey
 
 #: How long a chooser stays usable after its launch: long enough to record and upload a
 #: video, short enough that a leaked token soon stops working.
 CHOOSER_TOKEN_MAX_AGE_SECONDS = 4 * 60 * 60
 TOKEN_SALT = "chooser-launch"
+CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,22 @@ class ChooserContext:
     @property
     def settings(self) -> dict[str, Any]:
         return settings_of(self.launch_data)
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff browse Panopto; anyone else records or uploads into their own folder."""
+        return is_staff(self.launch_data)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The launch's unit (``context`` claim): id, label such as SIT999, title."""
+        value = self.launch_data.get(CONTEXT_CLAIM)
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def custom(self) -> dict[str, Any]:
+        value = self.launch_data.get(CUSTOM_CLAIM)
+        return value if isinstance(value, dict) else {}
 
 
 def issue_token(secret_key: str, launch_id: str) -> str:

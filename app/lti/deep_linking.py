@@ -9,11 +9,12 @@ of our key in the header.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pylti1p3.deep_link import DeepLink
 
+from ..embed_options import EmbedOptions
 from ..errors import BadRequest
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -21,9 +22,10 @@ CONTENT_ITEMS_CLAIM = DL + "content_items"
 DATA_CLAIM = DL + "data"
 SETTINGS_CLAIM = DL + "deep_linking_settings"
 
-#: Panopto's own LMS plugins place videos in a 720x480 frame with a 128x72 thumbnail.
-IFRAME_SIZE = {"width": 720, "height": 405}
+#: Panopto's own LMS plugins send a 128x72 thumbnail with each item.
 THUMBNAIL_SIZE = {"width": 128, "height": 72}
+#: The frame of an item placed with the default options (medium, 16:9).
+IFRAME_SIZE = dict(zip(("width", "height"), EmbedOptions().frame_size(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,25 @@ class ResourceLinkItem:
     title: str
     description: str | None = None
     thumbnail_url: str | None = None
+    options: EmbedOptions = field(default_factory=EmbedOptions)
 
     def to_claim(self) -> dict[str, Any]:
+        width, height = self.options.frame_size()
         item: dict[str, Any] = {
             "type": "ltiResourceLink",
             "url": self.launch_url,
             "title": self.title,
-            "iframe": dict(IFRAME_SIZE),
+            "iframe": {"width": width, "height": height},
             # Values in `custom` must be strings (Deep Linking 2.0 §3.4.5).
-            "custom": {"panopto_session_id": self.session_id},
+            "custom": {
+                "panopto_session_id": self.session_id,
+                **self.options.to_custom(),
+            },
         }
+        if self.options.display == "thumbnail":
+            # A platform that opens windows itself may; one that frames every item shows
+            # our thumbnail card, whose link opens the video in a new window.
+            item["window"] = {"targetName": "_blank"}
         if self.description:
             item["text"] = self.description
         if self.thumbnail_url:
