@@ -18,7 +18,7 @@ from ..errors import BadRequest, Forbidden
 from ..lti.deep_linking import ResourceLinkItem, accepts_multiple, build_response_jwt
 from ..panopto.captions import CAPTION_LANGUAGES
 from ..panopto.client import PanoptoClient
-from ..panopto.embed import is_guid
+from ..panopto.embed import is_guid, thumbnail_url
 from ..panopto.models import TOP_FOLDER_ID, Folder, Session
 from ..panopto.upload import MAX_PART_BYTES, MIN_PART_BYTES
 
@@ -207,7 +207,10 @@ def session_json(session: Session) -> dict[str, Any]:
         "folder_name": session.folder_name,
         "start_time": session.start_time.isoformat() if session.start_time else None,
         "duration_seconds": session.duration_seconds,
-        "thumbnail_url": session.thumbnail_url,
+        # Folder listings carry no thumbnail address; Panopto's frame grabber has one
+        # for every session, built from the configured site only.
+        "thumbnail_url": session.thumbnail_url
+        or thumbnail_url(current_app.config["PANOPTO_BASE_URL"], session.id),
     }
 
 
