@@ -26,7 +26,8 @@ THUMBNAIL_FRAME = (340, 250)
 #: Longer than any lecture; anything beyond is a typo.
 MAX_START_SECONDS = 24 * 3600
 
-CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)$")
+#: m:ss, mm:ss, mmm:ss, or h:mm:ss.
+CLOCK = re.compile(r"^(?:(\d{1,2}):([0-5]\d)|(\d{1,3})):([0-5]\d)$")
 CUSTOM_PREFIX = "panopto_"
 
 
@@ -149,10 +150,8 @@ def parse_clock(value: Any) -> int:
     match = CLOCK.match(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise BadRequest("Write the start time as minutes and seconds, such as 1:30.")
-    hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    if hours and minutes > 59:
-        raise BadRequest("Write the start time as h:mm:ss, such as 1:05:00.")
-    total = hours * 3600 + minutes * 60 + seconds
+    hours, minutes_after_hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    total = hours * 3600 + (minutes_after_hours or minutes) * 60 + seconds
     if total > MAX_START_SECONDS:
         raise BadRequest("That start time is later than any video runs.")
     return total

@@ -198,8 +198,8 @@ function showOwnVideos() {
 async function prepareUpload() {
   try {
     const folders = await creatorFolders();
-    const preferred = (state.context && (state.context.unit_folder || state.context.own_folder));
-    setFolders(folders, preferred && preferred.id);
+    const unit = state.context && state.context.unit_folder;
+    setFolders(folders, unit && unit.id);
     offerResume();
   } catch (error) {
     handleFailure(error, prepareUpload);

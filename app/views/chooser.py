@@ -195,7 +195,7 @@ def check_folder_allowed(
 
 
 def folder_json(folder: Folder) -> dict[str, Any]:
-    return {"id": folder.id, "name": folder.name}
+    return {"id": folder.id, "name": folder.name, "parent_id": folder.parent_id}
 
 
 def session_json(session: Session) -> dict[str, Any]:

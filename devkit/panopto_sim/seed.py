@@ -39,8 +39,8 @@ STU = User(
     username="stu.student",
     display_name="Stu Student",
     password="stu-demo-pass",
-    description="Student: viewer in SIT999, creator in their own folder; has watched a few "
-    "lectures",
+    description="Student: viewer in SIT999, creator in their own submissions folder; has "
+    "watched a few lectures",
 )
 SASHA = User(
     id=SASHA_ID,
@@ -61,7 +61,7 @@ FOLDER_SIT999_WEEK2 = "f0000000-0000-4000-8000-000000000003"
 FOLDER_SIT777 = "f0000000-0000-4000-8000-000000000004"
 FOLDER_INA_PERSONAL = "f0000000-0000-4000-8000-000000000005"
 FOLDER_ORIENTATION = "f0000000-0000-4000-8000-000000000006"
-FOLDER_STU_PERSONAL = "f0000000-0000-4000-8000-000000000007"
+FOLDER_STU_SUBMISSIONS = "f0000000-0000-4000-8000-000000000007"
 
 # -- sessions ------------------------------------------------------------------------
 
@@ -184,13 +184,12 @@ def _folders() -> list[Folder]:
             grants={INA_ID: Role.CREATOR},
         ),
         Folder(
-            # Every Panopto user has a personal folder; a student's is where their
-            # recorded answers and submissions go.
-            id=FOLDER_STU_PERSONAL,
-            name="Stu Student",
-            description="Stu's personal folder.",
-            parent_id=None,
-            access_level=AccessLevel.RESTRICTED,
+            # Where Stu's recorded answers go: inside the unit folder, so its staff can
+            # watch them (Ina and Tom by inheritance), with creator rights for Stu only.
+            id=FOLDER_STU_SUBMISSIONS,
+            name="SIT999 Submissions: Stu Student",
+            description="Stu's answers and submissions for SIT999.",
+            parent_id=FOLDER_SIT999,
             grants={STU_ID: Role.CREATOR},
         ),
         Folder(

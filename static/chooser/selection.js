@@ -99,13 +99,14 @@ function describeOptions(options) {
 // ---- the options dialog ---------------------------------------------------------------
 
 let editing = null;
-const CLOCK = /^(?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)$/;
+// m:ss, mm:ss, mmm:ss or h:mm:ss, as the tool accepts.
+const CLOCK = /^(?:\d{1,2}:[0-5]\d|\d{1,3}):[0-5]\d$/;
 
 function editOptions(video, opener) {
   editing = video;
   const options = video.options;
   el("options-title").textContent = "How to show “" + video.name + "”";
-  el("option-start").value = options.start || "0:00";
+  el("option-start").value = options.start && options.start !== "0:00" ? options.start : "";
   el("option-autoplay").checked = options.autoplay;
   el("option-captions").checked = options.captions;
   el("option-title").checked = options.show_title;

@@ -18,13 +18,15 @@ let onSessionReady = () => {};
 
 export function whenSessionReady(callback) { onSessionReady = callback; }
 
-export function setFolders(folders, preferredId) {
+// The default destination is the unit's folder, else a folder inside it (where the
+// unit's students can watch), else the first folder the person may upload into.
+export function setFolders(folders, unitId) {
   const select = el("upload-folder");
   select.replaceChildren();
   folders.forEach((folder) => select.append(new Option(folder.name, folder.id)));
-  if (preferredId && folders.some((folder) => folder.id === preferredId)) {
-    select.value = preferredId;
-  }
+  const preferred = folders.find((folder) => folder.id === unitId) ||
+    folders.find((folder) => unitId && folder.parent_id === unitId);
+  if (preferred) select.value = preferred.id;
   select.disabled = folders.length < 2;
   el("upload-button").disabled = folders.length === 0;
   if (folders.length === 0) {

@@ -97,7 +97,7 @@ def s3_for(target: str):
     return client, prefix
 
 
-def create(base: str, headers: dict, folder: str = seed.FOLDER_STU_PERSONAL) -> dict:
+def create(base: str, headers: dict, folder: str = seed.FOLDER_STU_SUBMISSIONS) -> dict:
     answer = requests.post(
         base + PUBLIC_API, json={"FolderId": folder}, headers=headers, timeout=5
     )
@@ -170,7 +170,7 @@ def test_a_student_uploads_a_video_that_becomes_a_session(live) -> None:
     done = requests.get(f"{base}{PUBLIC_API}/{upload['ID']}", headers=headers).json()
     session = sim.store.sessions[done["SessionId"]]
     assert (session.name, session.description) == ("Week 3 feedback", "For <Sam>")
-    assert session.folder_id == seed.FOLDER_STU_PERSONAL
+    assert session.folder_id == seed.FOLDER_STU_SUBMISSIONS
     assert session.created_by_id == seed.STU_ID
     assert session.processing is False and session.duration > 0
     assert session.start_time.isoformat() == "2026-03-09T22:00:00+00:00"

@@ -155,7 +155,11 @@ def test_deep_link_sign_in_browse_insert_and_view(sim_platform, panopto_sim, too
     children = chooser.api("GET", f"/folders?parent={seed.FOLDER_SIT999}").json[
         "folders"
     ]
-    assert [f["name"] for f in children] == ["Week 1", "Week 2"]
+    assert [f["name"] for f in children] == [
+        "SIT999 Submissions: Stu Student",
+        "Week 1",
+        "Week 2",
+    ]
 
     pages = [
         chooser.api("GET", f"/folders/{seed.FOLDER_SIT999}/sessions?page={n}").json
