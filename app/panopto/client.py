@@ -21,6 +21,7 @@ from ..errors import (
     PanoptoNotConnected,
     PanoptoNotFound,
     PanoptoRateLimited,
+    PanoptoRejected,
 )
 from .models import (
     TOP_FOLDER_ID,
@@ -256,6 +257,8 @@ def _raise_for_status(method: str, path: str, response: Any) -> None:
         return
 
     logger.warning("Panopto answered %s %s with HTTP %s", method, path, status)
+    if status == 400:
+        raise PanoptoRejected()
     if status == 401:
         raise PanoptoNotConnected()
     if status == 403:

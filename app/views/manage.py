@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import viewer_status
-from ..errors import BadRequest, Forbidden, PanoptoNotFound
+from ..errors import BadRequest, Forbidden, PanoptoNotFound, PanoptoRejected
 from ..panopto.captions import (
     CAPTION_EXTENSIONS,
     LANGUAGE_VALUES,
@@ -97,7 +97,14 @@ def captions(session_id: str):
             client.delete_captions(session.id, language)
         except PanoptoNotFound:
             logger.info("No %s captions to replace on %s", language, session.id)
-    client.upload_captions(session.id, language, filename, content)
+    try:
+        client.upload_captions(session.id, language, filename, content)
+    except PanoptoRejected as err:
+        # Panopto takes one track per language; a second one is refused.
+        raise BadRequest(
+            "Panopto refused these captions. If the video already has captions in this "
+            "language, tick “Replace” and try again."
+        ) from err
     logger.info("Captions in %s uploaded to session %s", language, session.id)
     return jsonify(session_id=session.id, language=language)
 
