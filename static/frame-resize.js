@@ -6,7 +6,9 @@
   if (window.parent === window) return;
   var last = 0;
   function report() {
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // The body's height, not the document's: the document is never shorter than the
+    // frame, so it could only ever ask to grow.
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
     if (height === last) return;
     last = height;
     // Only a height is sent, nothing private, so any parent origin may read it.

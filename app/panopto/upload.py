@@ -25,7 +25,12 @@ import boto3
 import requests
 from authlib.integrations.base_client.errors import OAuthError
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+)
 
 from ..errors import (
     PanoptoError,
@@ -223,17 +228,30 @@ class UploadTarget:
         body: BinaryIO,
         length: int,
     ) -> str:
-        """Stream one part (read from ``body`` as it is sent); return its ETag."""
-        answer = self._s3_call(
-            "upload_part",
-            Bucket=self.bucket,
-            Key=self.key(filename),
-            UploadId=multipart_id,
-            PartNumber=number,
-            Body=body,
-            ContentLength=length,
-        )
-        return str(answer["ETag"])
+        """Stream one part (read from ``body`` as it is sent); return its ETag.
+
+        boto3 cannot retry a stream, so we do, once, in the one case where that is safe:
+        the connection failed before a byte of the part was read, as happens when a
+        pooled keep-alive connection was closed by the server meanwhile.
+        """
+        reader = _CountingReader(body)
+        for attempt in (1, 2):
+            try:
+                answer = self._s3_call(
+                    "upload_part",
+                    Bucket=self.bucket,
+                    Key=self.key(filename),
+                    UploadId=multipart_id,
+                    PartNumber=number,
+                    Body=reader,
+                    ContentLength=length,
+                )
+                return str(answer["ETag"])
+            except PanoptoError:
+                if attempt == 2 or reader.consumed or not reader.connection_failed:
+                    raise
+                logger.info("Sending part %d again on a fresh connection", number)
+        raise AssertionError("unreachable")
 
     def complete(
         self, filename: str, multipart_id: str, parts: list[tuple[int, str]]
@@ -282,7 +300,26 @@ class UploadTarget:
                 operation,
                 type(err).__name__,
             )
+            body = kwargs.get("Body")
+            if isinstance(body, _CountingReader) and isinstance(
+                err, ConnectionClosedError | EndpointConnectionError
+            ):
+                body.connection_failed = True
             raise PanoptoError() from err
+
+
+class _CountingReader:
+    """A part's body that remembers whether anything was read from it yet."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.consumed = 0
+        self.connection_failed = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self.consumed += len(chunk)
+        return chunk
 
 
 @functools.lru_cache(maxsize=16)

@@ -239,6 +239,8 @@ async function runJob(current) {
   el("upload-another").hidden = true;
   el("upload-name").textContent = "Uploading “" + current.upload.title + "” (" +
     formatBytes(current.upload.size) + ")";
+  setStatus("Uploading “" + current.upload.title + "”. You can keep choosing videos " +
+    "meanwhile.");
   try {
     await current.run();
   } catch (error) {

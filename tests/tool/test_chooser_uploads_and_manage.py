@@ -531,3 +531,35 @@ def test_the_session_upload_client_refreshes_once_on_403_then_gives_up(monkeypat
     uploads_api = SessionUploads("http://p", http, lambda: refreshed.append(True))
     with pytest.raises(PanoptoForbidden):
         uploads_api.create("f")
+
+
+@pytest.mark.parametrize("read_first, calls", [(0, 2), (3, 1)])
+def test_a_part_is_resent_only_when_none_of_it_was_read(read_first, calls):
+    """A closed keep-alive connection before the body: one more try. Mid-body: give up
+    (the stream is spent), and the browser sends the part again."""
+    from botocore.exceptions import ConnectionClosedError
+
+    from app.errors import PanoptoError
+    from app.panopto.upload import UploadTarget
+
+    class FlakyS3:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def upload_part(self, Body, **kwargs):
+            self.calls += 1
+            if self.calls == 1:
+                Body.read(read_first)
+                raise ConnectionClosedError(endpoint_url="http://p/Panopto")
+            assert Body.read() == b"part"[read_first:] or read_first == 0
+            return {"ETag": '"fresh"'}
+
+    target = UploadTarget("http://p/Panopto/Upload/0f0f0f0f-0000-4000-8000-000000000000")
+    target._s3 = FlakyS3()
+
+    if calls == 2:
+        assert target.send_part("a.mp4", "m", 1, io.BytesIO(b"part"), 4) == '"fresh"'
+    else:
+        with pytest.raises(PanoptoError):
+            target.send_part("a.mp4", "m", 1, io.BytesIO(b"part"), 4)
+    assert target._s3.calls == calls
