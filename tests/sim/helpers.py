@@ -30,6 +30,7 @@ PASSWORDS = {
     "stu.student": "stu-demo-pass",
 }
 
+
 def _find_swagger() -> Path:
     """The swagger beside the repository (as CI lays it out) or in any folder above it,
     so that a git worktree nested one level deeper finds it too."""

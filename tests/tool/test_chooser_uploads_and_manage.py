@@ -554,7 +554,9 @@ def test_a_part_is_resent_only_when_none_of_it_was_read(read_first, calls):
             assert Body.read() == b"part"[read_first:] or read_first == 0
             return {"ETag": '"fresh"'}
 
-    target = UploadTarget("http://p/Panopto/Upload/0f0f0f0f-0000-4000-8000-000000000000")
+    target = UploadTarget(
+        "http://p/Panopto/Upload/0f0f0f0f-0000-4000-8000-000000000000"
+    )
     target._s3 = FlakyS3()
 
     if calls == 2:
