@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint browser clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: install demo test lint browser bench clean
 
 install: $(STAMP)
 
@@ -17,8 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-browser:
+browser: $(NODE_STAMP)
 	@sh scripts/ensure-chromium.sh
+
+# axe-core, injected into pages by the accessibility tests; pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh scripts/ensure-node.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 demo: install
 	$(BIN)/python -m devkit.demo
@@ -29,5 +37,8 @@ test: install browser
 lint: install
 	$(BIN)/ruff check app devkit tests bench wsgi.py
 
+bench: install
+	$(BIN)/python -m bench.upload_memory
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

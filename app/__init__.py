@@ -69,9 +69,15 @@ def _register_blueprints(app: Flask) -> None:
     from .views.chooser import bp as chooser_bp
     from .views.errors import register_error_handlers
     from .views.lti import bp as lti_bp
+    from .views.manage import bp as manage_bp
     from .views.panopto_auth import bp as panopto_auth_bp
+    from .views.uploads import bp as uploads_bp
+    from .views.viewer import bp as viewer_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(chooser_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(uploads_bp)
     app.register_blueprint(panopto_auth_bp)
+    app.register_blueprint(viewer_bp)
     register_error_handlers(app)

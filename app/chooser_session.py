@@ -16,6 +16,7 @@ from pylti1p3.exception import LtiException
 
 from .errors import LaunchExpired
 from .lti.deep_linking import settings_of
+from .lti.roles import is_staff
 from .panopto.oauth import UserKey
 
 #: How long a chooser stays usable after its launch: long enough to record and upload a
@@ -23,6 +24,7 @@ from .panopto.oauth import UserKey
 CHOOSER_TOKEN_MAX_AGE_SECONDS = 4 * 60 * 60
 TOKEN_SALT = "chooser-launch"
 CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,24 @@ class ChooserContext:
     def selection_key(self) -> str:
         """Names this person's unfinished selection in this course, so that a chooser opened
         again after a failure or a closed dialog offers the videos chosen before."""
-        context = self.launch_data.get(CONTEXT_CLAIM)
-        context_id = context.get("id") if isinstance(context, dict) else None
-        parts = (self.user.issuer, self.user.subject, str(context_id))
+        parts = (self.user.issuer, self.user.subject, str(self.context.get("id")))
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff browse Panopto; anyone else records or uploads into their own folder."""
+        return is_staff(self.launch_data)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The launch's unit (``context`` claim): id, label such as SIT999, title."""
+        value = self.launch_data.get(CONTEXT_CLAIM)
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def custom(self) -> dict[str, Any]:
+        value = self.launch_data.get(CUSTOM_CLAIM)
+        return value if isinstance(value, dict) else {}
 
 
 def issue_token(secret_key: str, launch_id: str) -> str:

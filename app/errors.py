@@ -75,6 +75,15 @@ class PanoptoNotConnected(PanoptoError):
     retryable = False
 
 
+class PanoptoRejected(PanoptoError):
+    """Panopto answered 400: it understood the call and refused what was sent."""
+
+    code = "panopto_rejected"
+    status = 400
+    message = "Panopto refused this change."
+    retryable = False
+
+
 class PanoptoNotFound(PanoptoError):
     code = "panopto_not_found"
     status = 404

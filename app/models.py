@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -76,3 +85,67 @@ class PanoptoToken(db.Model):
     refresh_token: Mapped[str | None] = mapped_column(Text)
     token_type: Mapped[str] = mapped_column(String(32), default="Bearer")
     expires_at: Mapped[float] = mapped_column(Float)
+
+
+class Upload(db.Model):
+    """A video being sent to Panopto through the chooser, remembered until it is done.
+
+    The browser sends the file in parts; each part is streamed on to Panopto's S3 upload
+    target at once, so the server never holds the file. What is kept here (ids, the ETag of
+    each part) is what it takes to finish, resume, cancel or watch the upload from any
+    worker, and to tell a viewer that a placed video is still processing.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    folder_id: Mapped[str] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    part_size: Mapped[int] = mapped_column(Integer)
+    panopto_upload_id: Mapped[str] = mapped_column(String(36))
+    upload_target: Mapped[str] = mapped_column(String(1024))
+    s3_upload_id: Mapped[str] = mapped_column(String(1024))
+    #: uploading, processing, complete, failed or cancelled
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    #: When Panopto was last asked how processing goes.
+    checked_at: Mapped[float | None] = mapped_column(Float)
+
+    parts: Mapped[list[UploadPart]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan"
+    )
+
+
+class UploadPart(db.Model):
+    """One part that reached Panopto's upload target, with the ETag it answered."""
+
+    __tablename__ = "upload_parts"
+    __table_args__ = (UniqueConstraint("upload_id", "part_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("uploads.id", ondelete="CASCADE"), index=True
+    )
+    part_number: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+    upload: Mapped[Upload] = relationship(back_populates="parts")
+
+
+class DeletedSession(db.Model):
+    """A Panopto session deleted through the chooser, so its viewers are told so."""
+
+    __tablename__ = "deleted_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted_at: Mapped[float] = mapped_column(Float)

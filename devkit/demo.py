@@ -42,6 +42,8 @@ class DemoStack:
     keys_dir: Path | None = None
     #: The tool's database; None means DATABASE_URL, else SQLite in ``workdir``.
     database_url: str | None = None
+    #: Extra settings for the Panopto simulator, e.g. ``SIM_PROCESSING_SECONDS``.
+    panopto_settings: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -133,6 +135,7 @@ class DemoStack:
             "PANOPTO_CLIENT_SECRET": client_secret,
             "SIM_REDIRECT_URIS": f"{self.tool_url}/panopto/callback",
             "SECRET_KEY": secrets.token_urlsafe(32),
+            **self.panopto_settings,
         }
 
     def _platform_command(self) -> list[str]:
@@ -167,6 +170,10 @@ class DemoStack:
             f"{HOST}:{self.tool_port}",
             "--log-level",
             "warning",
+            # A video part can take a while to arrive on a slow connection; gunicorn's
+            # default 30 s would end the worker in the middle of it.
+            "--timeout",
+            "120",
             "wsgi:app",
         ]
 

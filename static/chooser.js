@@ -1,430 +1,351 @@
-// The Panopto video chooser. Everything Panopto returns is put on the page with textContent
-// or as attribute values, never as HTML.
-(function () {
-  "use strict";
+// The Panopto video chooser: browse, search, upload, record, preview, manage, insert.
+import {
+  TOP_FOLDER, api, clearError, config, el, folderSessionsUrl, handleFailure, setStatus,
+  showError, staff, takeRetry,
+} from "./chooser/core.js";
+import { manage, setFolderSource } from "./chooser/manage.js";
+import { preview } from "./chooser/preview.js";
+import { whenRecordingChosen } from "./chooser/record.js";
+import { ResultList } from "./chooser/results.js";
+import { choose, insert, render as renderSelection } from "./chooser/selection.js";
+import { attachRecording, offerResume, setFolders, whenSessionReady } from "./chooser/upload.js";
 
-  const root = document.getElementById("chooser");
-  const config = root.dataset;
-  const multiple = config.multiple === "true";
-  const TOP_FOLDER = "00000000-0000-0000-0000-000000000000";
-  // Per person and course, not per launch: a chooser opened again after a failure or a
-  // closed dialog offers the videos chosen before.
-  const SELECTION_KEY = "panopto-chooser-selection:" + config.selectionKey;
+const SEARCH_DELAY_MS = 300;
+const actions = { preview: preview, manage: manage };
 
-  const el = (id) => document.getElementById(id);
-  const state = {
-    path: [{ id: TOP_FOLDER, name: "All folders" }],
-    query: "",
-    page: 0,
-    firstPageSize: 0,
-    lastAction: null,
-    selection: loadSelection(),
-    // Bumped by every navigation; an answer for an older one is dropped, so a slow reply
-    // can never replace the folder the person has since opened.
-    view: 0,
-    signingIn: false,
-    popupTimer: null,
-  };
+const state = {
+  context: null,
+  path: [{ id: TOP_FOLDER, name: "All folders" }],
+  query: "",
+  view: 0,
+  signingIn: false,
+  popupTimer: null,
+  creatorFolders: null,
+  started: false,
+};
 
-  // ---- talking to the tool -------------------------------------------------------------
+// ---- tabs (WAI-ARIA tabs: arrow keys move between them) --------------------------------
 
-  class ApiError extends Error {
-    constructor(code, message, retryable) {
-      super(message);
-      this.code = code;
-      this.retryable = retryable;
-    }
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+const opened = new Set();
+
+function selectTab(tab, focus) {
+  tabs.forEach((other) => {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", selected ? "true" : "false");
+    other.tabIndex = selected ? 0 : -1;
+    el(other.getAttribute("aria-controls")).hidden = !selected;
+  });
+  if (focus) tab.focus();
+  const name = tab.id.replace("tab-", "");
+  if (!opened.has(name)) {
+    opened.add(name);
+    firstOpen(name);
   }
+}
 
-  async function api(url, options) {
-    const headers = { "X-Chooser-Token": config.token, Accept: "application/json" };
-    let response;
-    try {
-      response = await fetch(url, Object.assign({ headers: headers }, options || {}));
-    } catch (err) {
-      throw new ApiError("network", "The tool could not be reached. Check your connection.", true);
-    }
-    let body = {};
-    try { body = await response.json(); } catch (err) { body = {}; }
-    if (!response.ok) {
-      const error = body.error || {};
-      throw new ApiError(error.code || "http_" + response.status,
-        error.message || "Something went wrong. Please try again.", error.retryable !== false);
-    }
-    return body;
-  }
+tabs.forEach((tab, index) => {
+  tab.addEventListener("click", () => selectTab(tab, false));
+  tab.addEventListener("keydown", (event) => {
+    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    selectTab(tabs[(moves[event.key] + tabs.length) % tabs.length], true);
+  });
+});
 
-  function sessionsUrl(folderId, page) {
-    return config.sessionsUrlTemplate.replace("FOLDER_ID", encodeURIComponent(folderId)) +
-      "?page=" + page;
-  }
+function firstOpen(name) {
+  if (name === "mine") showCreatorFolders();
+  if (name === "recent") recentList.show((page) => api(config.recentUrl + "?page=" + page),
+    "You have not watched any videos lately.");
+  if (name === "own") showOwnVideos();
+  if (name === "upload") prepareUpload();
+}
 
-  // ---- showing state -------------------------------------------------------------------
+// ---- browsing folders and searching (staff) --------------------------------------------
 
-  function setStatus(text) { el("status").textContent = text; }
+const browseList = staff ? new ResultList(el("browse-results"), el("browse-more"), actions) : null;
+const recentList = staff ? new ResultList(el("recent-results"), el("recent-more"), actions) : null;
+const ownList = staff ? null : new ResultList(el("own-results"), el("own-more"), actions);
 
-  function showError(error, retry) {
-    state.lastAction = retry;
-    el("error-message").textContent = error.message;
-    el("retry-button").hidden = !retry;
-    el("error").hidden = false;
-    setStatus("");
-  }
-
-  function clearError() { el("error").hidden = true; }
-
-  function handleFailure(error, retry) {
-    if (error.code === "panopto_sign_in_required") {
-      el("browser").hidden = true;
-      el("sign-in").hidden = false;
-      setStatus("Sign in to Panopto to see your videos.");
-      state.lastAction = retry;
+// `moveFocus` is false only for a view nobody asked for by keyboard or mouse: the button a
+// keyboard user pressed is replaced by the new view, so focus goes to where they now are.
+async function openFolder(index, moveFocus = true) {
+  const view = ++state.view;
+  state.path = state.path.slice(0, index + 1);
+  state.query = "";
+  el("search-input").value = "";
+  el("clear-search").hidden = true;
+  const folder = state.path[state.path.length - 1];
+  clearError();
+  setStatus("Loading " + folder.name + "…");
+  try {
+    const body = await api(config.foldersUrl + "?parent=" + encodeURIComponent(folder.id));
+    if (view !== state.view) return;
+    renderBreadcrumbs();
+    renderFolders(el("folder-list"), body.folders);
+    if (moveFocus) el("current-folder").focus();
+    if (folder.id === TOP_FOLDER) {
+      el("browse-heading").textContent = "Videos";
+      browseList.show(async () => ({ sessions: [] }),
+        body.folders.length + " folders. Open a folder or search for a video.");
       return;
     }
-    showError(error, retry);
+    el("browse-heading").textContent = "Videos in " + folder.name;
+    await browseList.show((page) => api(folderSessionsUrl(folder.id, page)),
+      "This folder has no videos yet. Upload or record one.");
+  } catch (error) {
+    if (view === state.view) handleFailure(error, () => openFolder(index));
   }
+}
 
-  // ---- folders and videos --------------------------------------------------------------
+function openFolderAtTop(folder, moveFocus = true) {
+  state.path = [state.path[0], { id: folder.id, name: folder.name }];
+  selectTab(el("tab-browse"), false);
+  return openFolder(1, moveFocus);
+}
 
-  // `moveFocus` is false only for the first view: the button a keyboard user pressed is
-  // replaced by the new view, so focus goes to where they now are instead of the page top.
-  async function openFolder(index, moveFocus = true) {
-    const view = ++state.view;
-    state.path = state.path.slice(0, index + 1);
-    state.query = "";
-    el("search-input").value = "";
-    el("clear-search").hidden = true;
-    const folder = state.path[state.path.length - 1];
-    clearError();
-    setStatus("Loading " + folder.name + "…");
-    try {
-      const folders = await api(config.foldersUrl + "?parent=" + encodeURIComponent(folder.id));
-      if (view !== state.view) return;
-      el("sign-in").hidden = true;
-      el("browser").hidden = false;
-      renderBreadcrumbs();
-      renderFolders(folders.folders);
-      if (moveFocus) focusCurrentFolder();
-      if (folder.id === TOP_FOLDER) {
-        renderSessions([], true);
-        el("results-heading").hidden = true;
-        setStatus(folders.folders.length + " folders. Open a folder or search for a video.");
-        el("more-button").hidden = true;
-        return;
-      }
-      el("results-heading").hidden = false;
-      el("results-heading").textContent = "Videos in " + folder.name;
-      await loadSessions(0, true, view);
-    } catch (error) {
-      if (view === state.view) handleFailure(error, () => openFolder(index));
-    }
-  }
+function search(query) {
+  state.view += 1;
+  state.query = query;
+  el("browse-heading").textContent = "Videos matching “" + query + "”";
+  el("folder-list").replaceChildren();
+  el("breadcrumbs").replaceChildren();
+  el("clear-search").hidden = false;
+  selectTab(el("tab-browse"), false);
+  return browseList.show(
+    (page) => api(config.searchUrl + "?q=" + encodeURIComponent(query) + "&page=" + page),
+    "No videos match “" + query + "”. Try fewer or other words.");
+}
 
-  async function loadSessions(page, replace, view) {
-    if (view === undefined) view = ++state.view;
-    const folder = state.path[state.path.length - 1];
-    const url = state.query
-      ? config.searchUrl + "?q=" + encodeURIComponent(state.query) + "&page=" + page
-      : sessionsUrl(folder.id, page);
-    setStatus("Loading videos…");
-    clearError();
-    try {
-      const body = await api(url);
-      if (view !== state.view) return;
-      el("sign-in").hidden = true;
-      el("browser").hidden = false;
-      state.page = page;
-      if (page === 0) state.firstPageSize = body.sessions.length;
-      renderSessions(body.sessions, replace);
-      // Panopto gives no totals: a page shorter than the first one, or an empty one, is last.
-      const more = body.sessions.length > 0 && body.sessions.length >= state.firstPageSize;
-      el("more-button").hidden = !more;
-      const shown = el("session-list").children.length;
-      setStatus(shown === 0
-        ? (state.query ? "No videos match “" + state.query + "”." : "This folder has no videos.")
-        : shown + " videos shown" + (more ? ", more available." : "."));
-    } catch (error) {
-      if (view === state.view) handleFailure(error, () => loadSessions(page, replace));
-    }
-  }
-
-  async function search(query) {
-    state.query = query;
-    el("results-heading").hidden = false;
-    el("results-heading").textContent = "Videos matching “" + query + "”";
-    el("folder-list").replaceChildren();
-    el("clear-search").hidden = false;
-    await loadSessions(0, true);
-  }
-
-  function focusCurrentFolder() {
-    const current = document.getElementById("current-folder");
-    if (current) current.focus();
-  }
-
-  function renderBreadcrumbs() {
-    const list = el("breadcrumbs");
-    list.replaceChildren();
-    state.path.forEach((folder, index) => {
-      const item = document.createElement("li");
-      if (index === state.path.length - 1) {
-        const current = document.createElement("span");
-        current.setAttribute("aria-current", "location");
-        current.id = "current-folder";
-        current.tabIndex = -1;
-        current.textContent = folder.name;
-        item.append(current);
-      } else {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "link";
-        button.textContent = folder.name;
-        button.addEventListener("click", () => openFolder(index));
-        item.append(button);
-      }
-      list.append(item);
-    });
-  }
-
-  function renderFolders(folders) {
-    const list = el("folder-list");
-    list.replaceChildren();
-    folders.forEach((folder) => {
-      const item = document.createElement("li");
+function renderBreadcrumbs() {
+  const list = el("breadcrumbs");
+  list.replaceChildren();
+  state.path.forEach((folder, index) => {
+    const item = document.createElement("li");
+    if (index === state.path.length - 1) {
+      const current = document.createElement("span");
+      current.setAttribute("aria-current", "location");
+      current.id = "current-folder";
+      current.tabIndex = -1;
+      current.textContent = folder.name;
+      item.append(current);
+    } else {
       const button = document.createElement("button");
       button.type = "button";
-      button.className = "folder";
+      button.className = "link";
       button.textContent = folder.name;
-      button.setAttribute("aria-label", "Open folder " + folder.name);
-      button.addEventListener("click", () => {
-        state.path.push({ id: folder.id, name: folder.name });
-        openFolder(state.path.length - 1);
-      });
+      button.addEventListener("click", () => openFolder(index));
       item.append(button);
-      list.append(item);
-    });
-  }
-
-  function renderSessions(sessions, replace) {
-    const list = el("session-list");
-    if (replace) list.replaceChildren();
-    sessions.forEach((session) => list.append(sessionItem(session)));
-  }
-
-  function sessionItem(session) {
-    const item = document.createElement("li");
-    item.className = "session";
-    const id = "video-" + session.id;
-
-    const input = document.createElement("input");
-    input.type = multiple ? "checkbox" : "radio";
-    input.name = "video";
-    input.id = id;
-    input.value = session.id;
-    input.checked = state.selection.has(session.id);
-    input.setAttribute("aria-labelledby", id + "-title");
-    input.setAttribute("aria-describedby", id + "-meta");
-    input.addEventListener("change", () => toggle(session, input.checked));
-
-    const label = document.createElement("label");
-    label.htmlFor = id;
-    if (session.thumbnail_url) {
-      const img = document.createElement("img");
-      img.src = session.thumbnail_url;
-      img.alt = "";
-      img.loading = "lazy";
-      img.width = 128;
-      img.height = 72;
-      label.append(img);
     }
-    const title = document.createElement("span");
-    title.className = "title";
-    title.id = id + "-title";
-    title.textContent = session.name;
-    const meta = document.createElement("span");
-    meta.className = "meta";
-    meta.id = id + "-meta";
-    meta.textContent = describe(session);
-    label.append(title, meta);
-
-    item.append(input, label);
-    return item;
-  }
-
-  function describe(session) {
-    const parts = [];
-    if (session.folder_name) parts.push(session.folder_name);
-    if (session.duration_seconds) parts.push(formatDuration(session.duration_seconds));
-    if (session.start_time) {
-      parts.push(new Date(session.start_time).toLocaleDateString(undefined,
-        { year: "numeric", month: "short", day: "numeric" }));
-    }
-    return parts.join(" · ");
-  }
-
-  function formatDuration(seconds) {
-    const total = Math.round(seconds);
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = String(total % 60).padStart(2, "0");
-    return h ? h + ":" + String(m).padStart(2, "0") + ":" + s : m + ":" + s;
-  }
-
-  // ---- selection (kept in sessionStorage, so a failure or a reopened chooser loses nothing)
-
-  function loadSelection() {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "[]");
-      // A place that takes one video keeps only the latest choice.
-      const kept = multiple ? saved : saved.slice(-1);
-      return new Map(kept.map((video) => [video.id, video]));
-    } catch (err) {
-      return new Map();
-    }
-  }
-
-  function saveSelection() {
-    try {
-      sessionStorage.setItem(SELECTION_KEY, JSON.stringify([...state.selection.values()]));
-    } catch (err) { /* storage may be blocked in a third-party frame; memory still works */ }
-  }
-
-  function toggle(session, chosen) {
-    if (!multiple) state.selection.clear();
-    if (chosen) state.selection.set(session.id, { id: session.id, name: session.name });
-    else state.selection.delete(session.id);
-    saveSelection();
-    renderSelection();
-  }
-
-  function renderSelection() {
-    const count = state.selection.size;
-    el("selection-summary").textContent = count === 0 ? "No video chosen yet."
-      : count === 1 ? "1 video chosen:" : count + " videos chosen:";
-    const list = el("selection-list");
-    list.replaceChildren();
-    state.selection.forEach((video) => {
-      const item = document.createElement("li");
-      item.append(document.createTextNode(video.name + " "));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "link";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove " + video.name);
-      remove.addEventListener("click", () => {
-        state.selection.delete(video.id);
-        const box = document.getElementById("video-" + video.id);
-        if (box) box.checked = false;
-        saveSelection();
-        renderSelection();
-      });
-      item.append(remove);
-      list.append(item);
-    });
-    const button = el("insert-button");
-    button.disabled = count === 0;
-    button.textContent = count > 1 ? "Insert " + count + " videos" : "Insert video";
-  }
-
-  async function insert() {
-    const button = el("insert-button");
-    button.disabled = true;
-    clearError();
-    setStatus("Inserting…");
-    try {
-      const body = await api(config.insertUrl, {
-        method: "POST",
-        headers: {
-          "X-Chooser-Token": config.token,
-          "Content-Type": "application/json",
-          Accept: "application/json",
-        },
-        body: JSON.stringify({ session_ids: [...state.selection.keys()] }),
-      });
-      sessionStorage.removeItem(SELECTION_KEY);
-      const form = el("return-form");
-      form.action = body.return_url;
-      form.elements.JWT.value = body.jwt;
-      form.submit();
-    } catch (error) {
-      button.disabled = false;
-      handleFailure(error, insert);
-    }
-  }
-
-  // ---- Panopto sign-in pop-up ----------------------------------------------------------
-
-  // Each chooser names its own pop-up, so two open choosers never share one window.
-  const POPUP_NAME = "panopto-sign-in-" + Math.random().toString(36).slice(2);
-
-  function signIn() {
-    state.signingIn = true;
-    clearError();
-    const popup = window.open(config.connectUrl, POPUP_NAME, "width=640,height=720");
-    if (!popup) {
-      el("popup-link").href = config.connectUrl;
-      el("popup-blocked").hidden = false;
-      return;
-    }
-    setStatus("Waiting for you to sign in to Panopto in the new window…");
-    window.clearInterval(state.popupTimer);
-    state.popupTimer = window.setInterval(() => {
-      if (popup.closed) signInFinished();
-    }, 500);
-  }
-
-  // Reached by the pop-up's message or, if that never comes, by the pop-up closing: carry
-  // on once, whichever happens first.
-  function signInFinished() {
-    window.clearInterval(state.popupTimer);
-    if (!state.signingIn) return;
-    state.signingIn = false;
-    retry();
-  }
-
-  function signInFailed(message) {
-    window.clearInterval(state.popupTimer);
-    state.signingIn = false;
-    showError({ message: message }, signIn);
-    el("retry-button").textContent = "Sign in again";
-  }
-
-  function retry() {
-    clearError();
-    el("retry-button").textContent = "Try again";
-    const action = state.lastAction || (() => openFolder(state.path.length - 1));
-    state.lastAction = null;
-    action();
-  }
-
-  // Messages from our own sign-in window (same origin only). It asks for the chooser token
-  // rather than getting it in its URL, and reports how the sign-in ended.
-  window.addEventListener("message", (event) => {
-    if (event.origin !== window.location.origin || !state.signingIn) return;
-    const data = event.data || {};
-    if (data.subject === "panopto.ready" && event.source) {
-      event.source.postMessage({ subject: "panopto.token", token: config.token },
-        window.location.origin);
-    } else if (data.subject === "panopto.connected") {
-      signInFinished();
-    } else if (data.subject === "panopto.sign_in_failed") {
-      signInFailed(String(data.message || "Panopto sign-in did not finish."));
-    }
+    list.append(item);
   });
+}
 
-  // ---- wiring --------------------------------------------------------------------------
+function renderFolders(list, folders, onOpen) {
+  list.replaceChildren();
+  folders.forEach((folder) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "folder";
+    button.textContent = folder.name;
+    button.setAttribute("aria-label", "Open folder " + folder.name);
+    button.addEventListener("click", () => {
+      if (onOpen) return onOpen(folder);
+      state.path.push({ id: folder.id, name: folder.name });
+      openFolder(state.path.length - 1);
+    });
+    item.append(button);
+    list.append(item);
+  });
+  if (folders.length === 0 && onOpen) {
+    const item = document.createElement("li");
+    item.className = "empty";
+    item.textContent = "There is no folder you can add videos to.";
+    list.append(item);
+  }
+}
 
-  el("sign-in-button").addEventListener("click", signIn);
-  el("retry-button").addEventListener("click", retry);
-  el("insert-button").addEventListener("click", insert);
-  el("more-button").addEventListener("click", () => loadSessions(state.page + 1, false));
+async function creatorFolders() {
+  if (!state.creatorFolders) {
+    state.creatorFolders = (await api(config.creatorFoldersUrl)).folders;
+  }
+  return state.creatorFolders;
+}
+
+async function showCreatorFolders() {
+  try {
+    renderFolders(el("mine-list"), await creatorFolders(), openFolderAtTop);
+    setStatus("Folders you can add videos to. Open one to see its videos.");
+  } catch (error) {
+    handleFailure(error, showCreatorFolders);
+  }
+}
+
+// ---- a student's own folder ------------------------------------------------------------
+
+function ownFolder() { return state.context && state.context.own_folder; }
+
+function showOwnVideos() {
+  const folder = ownFolder();
+  if (!folder) {
+    ownList.show(async () => ({ sessions: [] }), "You have no Panopto folder to add videos to.");
+    return;
+  }
+  el("own-heading").textContent = "Videos in " + folder.name;
+  ownList.show((page) => api(folderSessionsUrl(folder.id, page)),
+    "No videos in your folder yet. Record or upload one.");
+}
+
+// ---- uploads and recordings -------------------------------------------------------------
+
+async function prepareUpload() {
+  try {
+    const folders = await creatorFolders();
+    const unit = state.context && state.context.unit_folder;
+    setFolders(folders, unit && unit.id);
+    offerResume();
+  } catch (error) {
+    handleFailure(error, prepareUpload);
+  }
+}
+
+whenRecordingChosen((file) => {
+  attachRecording(file);
+  selectTab(el("tab-upload"), false);
+  el("upload-title").focus();
+  setStatus("Your recording is attached. Check the title and folder, then choose Upload.");
+});
+
+// A new video can be inserted as soon as Panopto has made its session.
+whenSessionReady((session) => {
+  choose(session, true);
+  const list = staff ? browseList : ownList;
+  if (list) list.add(session);
+  setStatus("“" + session.name + "” is chosen. You can insert it now.");
+});
+
+// ---- starting, and the Panopto sign-in pop-up -----------------------------------------
+
+async function start() {
+  clearError();
+  setStatus("Loading your Panopto videos…");
+  try {
+    state.context = await api(config.contextUrl);
+  } catch (error) {
+    handleFailure(error, start);
+    return;
+  }
+  el("sign-in").hidden = true;
+  el("workspace").hidden = false;
+  if (!state.started) {
+    state.started = true;
+    selectTab(tabs[0], false);
+  }
+  if (staff) {
+    const unit = state.context.unit_folder;
+    el("shortcuts").hidden = !unit;
+    if (unit) {
+      el("unit-folder-button").textContent = unit.name + " (this unit)";
+      el("unit-folder-button").onclick = () => openFolderAtTop(unit);
+      await openFolderAtTop(unit, false);
+    } else {
+      await openFolder(0, false);
+    }
+  } else {
+    setStatus("Record or upload a video into " +
+      (ownFolder() ? ownFolder().name : "your folder") + ".");
+  }
+}
+
+// Each chooser names its own pop-up, so two open choosers never share one window.
+const POPUP_NAME = "panopto-sign-in-" + Math.random().toString(36).slice(2);
+
+function signIn() {
+  state.signingIn = true;
+  clearError();
+  const popup = window.open(config.connectUrl, POPUP_NAME, "width=640,height=720");
+  if (!popup) {
+    el("popup-link").href = config.connectUrl;
+    el("popup-blocked").hidden = false;
+    return;
+  }
+  setStatus("Waiting for you to sign in to Panopto in the new window…");
+  window.clearInterval(state.popupTimer);
+  state.popupTimer = window.setInterval(() => {
+    if (popup.closed) signInFinished();
+  }, 500);
+}
+
+// Reached by the pop-up's message or, if that never comes, by the pop-up closing: carry
+// on once, whichever happens first.
+function signInFinished() {
+  window.clearInterval(state.popupTimer);
+  if (!state.signingIn) return;
+  state.signingIn = false;
+  retry();
+}
+
+function signInFailed(message) {
+  window.clearInterval(state.popupTimer);
+  state.signingIn = false;
+  showError({ message: message }, signIn);
+  el("retry-button").textContent = "Sign in again";
+}
+
+function retry() {
+  clearError();
+  el("retry-button").textContent = "Try again";
+  const action = takeRetry();
+  if (!state.context || !action) return start();
+  el("sign-in").hidden = true;
+  el("workspace").hidden = false;
+  return action();
+}
+
+// Messages from our own sign-in window (same origin only). It asks for the chooser token
+// rather than getting it in its URL, and reports how the sign-in ended.
+window.addEventListener("message", (event) => {
+  if (event.origin !== window.location.origin || !state.signingIn) return;
+  const data = event.data || {};
+  if (data.subject === "panopto.ready" && event.source) {
+    event.source.postMessage({ subject: "panopto.token", token: config.token },
+      window.location.origin);
+  } else if (data.subject === "panopto.connected") {
+    signInFinished();
+  } else if (data.subject === "panopto.sign_in_failed") {
+    signInFailed(String(data.message || "Panopto sign-in did not finish."));
+  }
+});
+
+// ---- wiring ---------------------------------------------------------------------------
+
+setFolderSource(creatorFolders);
+el("sign-in-button").addEventListener("click", signIn);
+el("retry-button").addEventListener("click", retry);
+el("insert-button").addEventListener("click", insert);
+
+if (staff) {
+  let timer = null;
+  const input = el("search-input");
   el("clear-search").addEventListener("click", () => openFolder(state.path.length - 1));
   el("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const query = el("search-input").value.trim();
+    clearTimeout(timer);
+    const query = input.value.trim();
     if (query) search(query);
   });
+  // Search as the person types, once they pause.
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const query = input.value.trim();
+    timer = setTimeout(() => {
+      if (query.length >= 2 && query !== state.query) search(query);
+      if (!query && state.query) openFolder(state.path.length - 1);
+    }, SEARCH_DELAY_MS);
+  });
+}
 
-  renderSelection();
-  openFolder(0, false);
-})();
+renderSelection();
+start();

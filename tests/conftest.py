@@ -91,6 +91,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A made-up camera and microphone, and permission prompts answered yes, so recording
+    # can be tested; pages that never ask for media are not affected.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 
 

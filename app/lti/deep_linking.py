@@ -9,12 +9,13 @@ of our key in the header.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from pylti1p3.deep_link import DeepLink
 
+from ..embed_options import EmbedOptions
 from ..errors import BadRequest, LaunchError
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -24,10 +25,10 @@ SETTINGS_CLAIM = DL + "deep_linking_settings"
 #: Longer than any real return URL; keeps a hostile one out of our pages and logs.
 MAX_URL_LENGTH = 2048
 
-#: A 16:9 frame 720 pixels wide (Panopto's LMS plugins default to 720 wide) and a 16:9
-#: thumbnail the size Panopto's listings show.
-IFRAME_SIZE = {"width": 720, "height": 405}
+#: Panopto's own LMS plugins send a 128x72 thumbnail with each item.
 THUMBNAIL_SIZE = {"width": 128, "height": 72}
+#: The frame of an item placed with the default options (medium, 16:9).
+IFRAME_SIZE = dict(zip(("width", "height"), EmbedOptions().frame_size(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,25 @@ class ResourceLinkItem:
     title: str
     description: str | None = None
     thumbnail_url: str | None = None
+    options: EmbedOptions = field(default_factory=EmbedOptions)
 
     def to_claim(self) -> dict[str, Any]:
+        width, height = self.options.frame_size()
         item: dict[str, Any] = {
             "type": "ltiResourceLink",
             "url": self.launch_url,
             "title": self.title,
-            "iframe": dict(IFRAME_SIZE),
+            "iframe": {"width": width, "height": height},
             # Values in `custom` must be strings (Deep Linking 2.0 §3.4.5).
-            "custom": {"panopto_session_id": self.session_id},
+            "custom": {
+                "panopto_session_id": self.session_id,
+                **self.options.to_custom(),
+            },
         }
+        if self.options.display == "thumbnail":
+            # A platform that opens windows itself may; one that frames every item shows
+            # our thumbnail card, whose link opens the video in a new window.
+            item["window"] = {"targetName": "_blank"}
         if self.description:
             item["text"] = self.description
         if self.thumbnail_url:

@@ -21,6 +21,7 @@ from ..errors import (
     PanoptoNotConnected,
     PanoptoNotFound,
     PanoptoRateLimited,
+    PanoptoRejected,
 )
 from .models import (
     TOP_FOLDER_ID,
@@ -30,6 +31,7 @@ from .models import (
     parse_folder,
     parse_session,
 )
+from .upload import SessionUploads
 
 logger = logging.getLogger(__name__)
 
@@ -106,25 +108,86 @@ class PanoptoClient:
             iterate_pages(lambda page: self.list_child_folders(parent_id, page))
         )
 
+    def list_creator_folders(self, page: int = 0) -> Page[Folder]:
+        """Folders, at any depth, where this user may create (upload) sessions."""
+        data = self._get("/folders/creator", {"pageNumber": page, "sortField": "Name"})
+        return Page([parse_folder(item) for item in _results(data)], page)
+
+    def all_creator_folders(self) -> list[Folder]:
+        return list(iterate_pages(self.list_creator_folders))
+
+    def search_folders(self, query: str, page: int = 0) -> Page[Folder]:
+        data = self._get(
+            "/folders/search",
+            {"searchQuery": query, "pageNumber": page, "sortField": "Relevance"},
+        )
+        return Page([parse_folder(item) for item in _results(data)], page)
+
+    def list_viewed_sessions(self, page: int = 0) -> Page[Session]:
+        """Sessions this user watched, finished or not, most recent first."""
+        data = self._get(
+            "/users/me/sessions/viewed",
+            {"pageNumber": page, "includeCompleted": "true", "sortOrder": "Desc"},
+        )
+        return self._session_page(data, page)
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        folder_id: str | None = None,
+    ) -> Session:
+        """Rename, re-describe or move a session (``SessionUpdate``; None keeps a field)."""
+        changes = {"Name": name, "Description": description, "Folder": folder_id}
+        body = {field: value for field, value in changes.items() if value is not None}
+        response = self._send("PUT", f"/sessions/{session_id}", json=body)
+        return parse_session(_json(response, "PUT", "/sessions"), self._base_url)
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session; Panopto's retention policy decides when it is really gone."""
+        self._send("DELETE", f"/sessions/{session_id}")
+
+    def upload_captions(
+        self, session_id: str, language: str, filename: str, content: bytes
+    ) -> None:
+        """Add an SRT or WebVTT caption file in one ``ContentLanguage``."""
+        self._send(
+            "POST",
+            f"/sessions/{session_id}/captions",
+            data={"language": language},
+            files={"file": (filename, content, "text/plain")},
+        )
+
+    def delete_captions(self, session_id: str, language: str) -> None:
+        """Remove one language's caption track (Panopto refuses a second one)."""
+        self._send("DELETE", f"/sessions/{session_id}/captions/languages/{language}")
+
+    def uploads(self) -> SessionUploads:
+        """Panopto's session upload API, as this user."""
+        return SessionUploads(self._base_url, self._http, self._refresh)
+
     def _session_page(self, data: Any, page: int) -> Page[Session]:
         return Page(
             [parse_session(item, self._base_url) for item in _results(data)], page
         )
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self._send("GET", path, params)
-        try:
-            return response.json()
-        except ValueError as err:
-            logger.warning("Panopto answered GET %s with a body that is not JSON", path)
-            raise PanoptoError() from err
+        return _json(self._send("GET", path, params), "GET", path)
 
-    def _send(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        **body: Any,
+    ) -> Any:
         refreshed = False
         rate_limited = 0
 
         while True:
-            response = self._request(method, path, params)
+            response = self._request(method, path, params, **body)
 
             if response.status_code == 401 and not refreshed:
                 logger.debug("Panopto answered 401; refreshing the token once")
@@ -140,9 +203,11 @@ class PanoptoClient:
             _raise_for_status(method, path, response)
             return response
 
-    def _request(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
+    def _request(
+        self, method: str, path: str, params: dict[str, Any] | None, **body: Any
+    ) -> Any:
         try:
-            return self._http.request(method, self._api + path, params=params)
+            return self._http.request(method, self._api + path, params=params, **body)
         except OAuthError as err:
             # authlib refreshes expired tokens before sending; a refused refresh lands here.
             logger.info("Panopto refused to refresh a token: %s", err.error)
@@ -160,6 +225,16 @@ def iterate_pages(fetch: Callable[[int], Page[T]]) -> Iterator[T]:
             return
         yield from page.items
     logger.warning("Stopped reading a Panopto listing after %d pages", MAX_PAGES)
+
+
+def _json(response: Any, method: str, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as err:
+        logger.warning(
+            "Panopto answered %s %s with a body that is not JSON", method, path
+        )
+        raise PanoptoError() from err
 
 
 def _results(data: Any) -> list[dict[str, Any]]:
@@ -182,6 +257,8 @@ def _raise_for_status(method: str, path: str, response: Any) -> None:
         return
 
     logger.warning("Panopto answered %s %s with HTTP %s", method, path, status)
+    if status == 400:
+        raise PanoptoRejected()
     if status == 401:
         raise PanoptoNotConnected()
     if status == 403:

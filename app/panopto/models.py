@@ -39,6 +39,8 @@ class Session:
     viewer_url: str | None = None
     embed_url: str | None = None
     thumbnail_url: str | None = None
+    #: Panopto's editor; given only to people who may edit the session (creators).
+    editor_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def parse_session(data: dict[str, Any], base_url: str) -> Session:
         viewer_url=web_url(urls.get("ViewerUrl"), base_url),
         embed_url=web_url(urls.get("EmbedUrl"), base_url),
         thumbnail_url=web_url(urls.get("ThumbnailUrl"), base_url),
+        editor_url=web_url(urls.get("EditorUrl"), base_url),
     )
 
 

@@ -58,4 +58,4 @@ def _respond(status: int, code: str, message: str, retryable: bool):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/chooser/api/") or request.is_json
+    return request.path.startswith(("/chooser/api/", "/viewer/")) or request.is_json

@@ -15,13 +15,14 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, control, pages, signin
+from . import api, control, pages, signin, upload_api
 from .faults import FaultInjector
 from .oauth import SimAuthorizationServer, create_resource_protector
 from .settings import SESSION_COOKIE_NAME, resolve
 from .simulator import EXTENSION_KEY, Simulator
 from .store import Store
 from .tokens import Client, TokenStore
+from .uploads import UploadStore
 
 __all__ = ["create_app"]
 
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = _build_simulator(app, settings)
     app.register_blueprint(signin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(upload_api.bp)
     app.register_blueprint(pages.bp)
     if settings["SIM_CONTROL"]:
         app.register_blueprint(control.bp)
@@ -75,4 +77,5 @@ def _build_simulator(app: Flask, settings: dict[str, Any]) -> Simulator:
         faults=FaultInjector(),
         oauth=oauth,
         protector=create_resource_protector(tokens),
+        uploads=UploadStore(store, settings["SIM_PROCESSING_SECONDS"]),
     )

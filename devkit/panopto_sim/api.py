@@ -14,6 +14,8 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, g, jsonify, request
 
+from . import urls
+from .captions import CONTENT_LANGUAGES, MAX_CAPTION_BYTES, looks_like_captions
 from .errors import ApiError, BadRequest, Unauthorized
 from .listing import (
     ListQuery,
@@ -57,6 +59,7 @@ def simulate_site() -> Response | None:
         return _fault_response(fault.status, fault.retry_after)
 
     g.user_id = _authenticate()
+    sim.uploads.advance_all()
     return None
 
 
@@ -312,6 +315,52 @@ def session_access(session_id: str) -> Response:
     session = store.get_session(g.user_id, parse_guid(session_id))
     level = store.session_level(session)
     return jsonify(access_settings(level, inherited=session.access_level is None))
+
+
+@bp.post("/sessions/<session_id>/captions")
+def upload_captions(session_id: str) -> Response:
+    """Add a caption file (SRT or WebVTT) in one ``ContentLanguage``; 200 without a body.
+
+    The swagger names no file field, so the first file of the form is taken.
+    """
+    session_id = parse_guid(session_id)
+    language = _content_language(request.form.get("language"), "language")
+    upload = next(iter(request.files.values()), None)
+    if upload is None:
+        raise BadRequest("Attach the caption file.", source="file")
+    text = upload.read(MAX_CAPTION_BYTES + 1).decode("utf-8", errors="replace")
+    if len(text) > MAX_CAPTION_BYTES or not looks_like_captions(text):
+        raise BadRequest("The file is not an SRT or WebVTT caption file.", "file")
+
+    current_simulator().store.add_captions(g.user_id, session_id, language, text)
+    logger.info("captions in %s added to session %s", language, session_id)
+    return Response(status=200)
+
+
+@bp.delete("/sessions/<session_id>/captions")
+def delete_captions(session_id: str) -> Response:
+    """Remove every caption track of a session."""
+    session_id = parse_guid(session_id)
+    current_simulator().store.delete_captions(g.user_id, session_id, None)
+    return Response(status=200)
+
+
+@bp.delete("/sessions/<session_id>/captions/languages/<language>")
+def delete_caption_language(session_id: str, language: str) -> Response:
+    """Remove one language's track; ``null`` names the default language."""
+    session_id = parse_guid(session_id)
+    if language == "null":
+        language = urls.CAPTION_LANGUAGE
+    language = _content_language(language, "language")
+    current_simulator().store.delete_captions(g.user_id, session_id, language)
+    return Response(status=200)
+
+
+def _content_language(value: str | None, source: str) -> str:
+    for known in CONTENT_LANGUAGES:
+        if value is not None and value.strip().lower() == known.lower():
+            return known
+    raise BadRequest("language must be a ContentLanguage value.", source=source)
 
 
 def _session_update(body: Any) -> dict[str, str | None]:

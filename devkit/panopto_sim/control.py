@@ -79,3 +79,25 @@ def reset() -> Response | tuple[Response, int]:
     current_simulator().reset()
     logger.info("simulator reset")
     return jsonify({"reset": True})
+
+
+@bp.post("/uploads")
+def upload_faults() -> Response | tuple[Response, int]:
+    """Make the next part uploads fail (``fail_parts``) or the next finished uploads end
+    in ProcessingError (``processing_errors``)."""
+    body = _json_object()
+    if body is None:
+        return _bad_request('Send JSON like {"fail_parts": 1, "processing_errors": 1}.')
+
+    counts = {}
+    for name in ("fail_parts", "processing_errors"):
+        value = body.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            return _bad_request(f"{name} must be a whole number from 0 to 100.")
+        counts[name] = value
+
+    uploads = current_simulator().uploads
+    uploads.fail_next_parts(counts["fail_parts"])
+    uploads.fail_next_processing(counts["processing_errors"])
+    logger.info("upload faults planned: %s", counts)
+    return jsonify(counts)

@@ -80,6 +80,14 @@ class Session:
     created_by_id: str
     access_level: AccessLevel | None = None
     has_captions: bool = False
+    #: Caption files uploaded through the REST API, by ``ContentLanguage``.
+    caption_tracks: dict[str, str] = field(default_factory=dict)
+    #: True from the moment an upload's processing creates the session until it is done.
+    processing: bool = False
+
+    @property
+    def captioned(self) -> bool:
+        return self.has_captions or bool(self.caption_tracks)
 
 
 @dataclass

@@ -153,10 +153,11 @@ def thumbnail() -> Response:
 def captions() -> Response:
     """A two-line SRT file for sessions that have captions."""
     session = _find_session(current_simulator(), request.args.get("id"))
-    if session is None or not session.has_captions:
+    if session is None or not session.captioned:
         return Response("Captions not found.", status=404, mimetype="text/plain")
 
-    body = render_template("panopto_sim/captions.srt", title=session.name)
+    uploaded = session.caption_tracks.get(request.args.get("language", ""))
+    body = uploaded or render_template("panopto_sim/captions.srt", title=session.name)
     return Response(body, mimetype="text/plain")
 
 

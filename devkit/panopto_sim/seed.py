@@ -39,7 +39,8 @@ STU = User(
     username="stu.student",
     display_name="Stu Student",
     password="stu-demo-pass",
-    description="Student: viewer in SIT999; has watched a few lectures",
+    description="Student: viewer in SIT999, creator in their own submissions folder; has "
+    "watched a few lectures",
 )
 SASHA = User(
     id=SASHA_ID,
@@ -60,6 +61,7 @@ FOLDER_SIT999_WEEK2 = "f0000000-0000-4000-8000-000000000003"
 FOLDER_SIT777 = "f0000000-0000-4000-8000-000000000004"
 FOLDER_INA_PERSONAL = "f0000000-0000-4000-8000-000000000005"
 FOLDER_ORIENTATION = "f0000000-0000-4000-8000-000000000006"
+FOLDER_STU_SUBMISSIONS = "f0000000-0000-4000-8000-000000000007"
 
 # -- sessions ------------------------------------------------------------------------
 
@@ -180,6 +182,15 @@ def _folders() -> list[Folder]:
             parent_id=None,
             access_level=AccessLevel.RESTRICTED,
             grants={INA_ID: Role.CREATOR},
+        ),
+        Folder(
+            # Where Stu's recorded answers go: inside the unit folder, so its staff can
+            # watch them (Ina and Tom by inheritance), with creator rights for Stu only.
+            id=FOLDER_STU_SUBMISSIONS,
+            name="SIT999 Submissions: Stu Student",
+            description="Stu's answers and submissions for SIT999.",
+            parent_id=FOLDER_SIT999,
+            grants={STU_ID: Role.CREATOR},
         ),
         Folder(
             id=FOLDER_ORIENTATION,

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "SIM_PAGE_SIZE": 10,
     # Sleep before answering each REST call, for benchmarks.
     "SIM_LATENCY_MS": 0,
+    # Seconds an upload spends in the Processing state before it is Complete.
+    "SIM_PROCESSING_SECONDS": 5.0,
     # Whether the /_sim control routes (faults, token expiry, reset) exist.
     "SIM_CONTROL": True,
     # Identity provider of API-NOTES 1.4: user keys look like "OnTrack\\ina.instructor".
@@ -58,6 +60,13 @@ def _parse_list(value: str) -> list[str]:
     return [item for item in value.replace(",", " ").split() if item]
 
 
+def _parse_seconds(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError as err:
+        raise SettingsError(f"expected a number of seconds, got {value!r}") from err
+
+
 def _parse_int(value: str) -> int:
     try:
         return int(value)
@@ -73,6 +82,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SIM_REDIRECT_URIS": ("SIM_REDIRECT_URIS", _parse_list),
     "SIM_PAGE_SIZE": ("SIM_PAGE_SIZE", _parse_int),
     "SIM_LATENCY_MS": ("SIM_LATENCY_MS", _parse_int),
+    "SIM_PROCESSING_SECONDS": ("SIM_PROCESSING_SECONDS", _parse_seconds),
     "SIM_CONTROL": ("SIM_CONTROL", _parse_bool),
     "SIM_IDP_NAME": ("SIM_IDP_NAME", str),
     "SIM_IDP_APPLICATION_KEY": ("PANOPTO_IDP_APPLICATION_KEY", str),
@@ -113,6 +123,9 @@ def resolve(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     _check_positive_int(config, "SIM_PAGE_SIZE", minimum=1)
     _check_positive_int(config, "SIM_LATENCY_MS", minimum=0)
     _check_redirect_uris(config["SIM_REDIRECT_URIS"])
+    seconds = config["SIM_PROCESSING_SECONDS"]
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise SettingsError("SIM_PROCESSING_SECONDS must be a number of at least 0.")
 
     config["SIM_BASE_URL"] = str(config["SIM_BASE_URL"]).rstrip("/")
     if not config["SECRET_KEY"]:

@@ -145,7 +145,7 @@ class Shapes:
             "DownloadUrl": urls.download(base, sid),
             "AudioDescriptionDownloadUrl": None,
             "CaptionDownloadUrl": urls.captions(base, sid)
-            if session.has_captions
+            if session.captioned
             else None,
             "EditorUrl": urls.editor(base, sid) if may_edit else None,
             "ThumbnailUrl": urls.thumbnail(base, sid),

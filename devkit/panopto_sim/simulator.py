@@ -5,6 +5,7 @@ In-process tests reach the same controls as the ``/_sim`` routes through it::
     sim = app.extensions["panopto_sim"]
     sim.faults.set("rate_limit", count=2, retry_after=1)
     sim.expire_tokens()
+    sim.uploads.fail_next_parts(1)
     sim.reset()
 """
 
@@ -20,6 +21,7 @@ from .faults import FaultInjector
 from .oauth import SimAuthorizationServer
 from .store import Store
 from .tokens import TokenStore
+from .uploads import UploadStore
 
 EXTENSION_KEY = "panopto_sim"
 
@@ -32,6 +34,7 @@ class Simulator:
     faults: FaultInjector
     oauth: SimAuthorizationServer
     protector: ResourceProtector
+    uploads: UploadStore
 
     @property
     def base_url(self) -> str:
@@ -58,6 +61,7 @@ class Simulator:
         self.store.reset()
         self.tokens.reset()
         self.faults.clear()
+        self.uploads.reset()
 
 
 def current_simulator() -> Simulator:

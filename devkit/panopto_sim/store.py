@@ -32,6 +32,7 @@ from .models import (
     ViewRecord,
 )
 from .search import score
+from .urls import CAPTION_LANGUAGE
 
 
 class Store:
@@ -264,6 +265,34 @@ class Store:
         with self._lock:
             self._editable_session(user_id, session_id)
             del self.sessions[session_id]
+
+    def add_captions(
+        self, user_id: str, session_id: str, language: str, text: str
+    ) -> None:
+        """
+        :raises BadRequest: the language already has a track (as reported for Panopto).
+        """
+        with self._lock:
+            session = self._editable_session(user_id, session_id)
+            if language in session.caption_tracks:
+                raise BadRequest(
+                    "Captions in this language already exist.", source="language"
+                )
+            session.caption_tracks[language] = text
+
+    def delete_captions(
+        self, user_id: str, session_id: str, language: str | None
+    ) -> None:
+        """Drop one language's track, or every track when ``language`` is None."""
+        with self._lock:
+            session = self._editable_session(user_id, session_id)
+            if language is None:
+                session.caption_tracks.clear()
+                session.has_captions = False
+                return
+            session.caption_tracks.pop(language, None)
+            if language == CAPTION_LANGUAGE:
+                session.has_captions = False
 
     def _editable_session(self, user_id: str, session_id: str) -> Session:
         session = self.get_session(user_id, session_id)

@@ -21,6 +21,8 @@ def demo(tmp_path_factory) -> Iterator[DemoStack]:
         panopto_port=free_port(),
         keys_dir=workdir / "tool-keys",
         database_url=f"sqlite:///{workdir / 'tool.sqlite3'}",
+        # Long enough to see "still processing", short enough to wait for "ready".
+        panopto_settings={"SIM_PROCESSING_SECONDS": "4"},
     )
     with stack:
         yield stack

@@ -58,7 +58,11 @@ def test_can_create_keeps_folders_where_the_caller_creates(
 def test_subfolders_inherit_access_and_roles(panopto: PanoptoCaller) -> None:
     path = f"/folders/{seed.FOLDER_SIT999}/children"
 
-    assert names(panopto.all_results(path, "stu.student")) == ["Week 1", "Week 2"]
+    assert names(panopto.all_results(path, "stu.student")) == [
+        "SIT999 Submissions: Stu Student",
+        "Week 1",
+        "Week 2",
+    ]
     assert names(panopto.all_results(path, "tom.tutor", canCreate="true")) == ["Week 1"]
 
 
@@ -170,8 +174,20 @@ def test_bad_list_parameters_are_400(panopto: PanoptoCaller, params: dict) -> No
         ("WEE", "stu.student", {"Week 1", "Week 2"}),
         ("wE", "stu.student", {"Week 1", "Week 2", "Orientation & Welcome"}),
         ("eek", "stu.student", set()),
-        ("sit", "tom.tutor", {"SIT777 Secure Systems", "SIT999 Applied Video Studies"}),
-        ("sit", "stu.student", {"SIT999 Applied Video Studies"}),
+        (
+            "sit",
+            "tom.tutor",
+            {
+                "SIT777 Secure Systems",
+                "SIT999 Applied Video Studies",
+                "SIT999 Submissions: Stu Student",
+            },
+        ),
+        (
+            "sit",
+            "stu.student",
+            {"SIT999 Applied Video Studies", "SIT999 Submissions: Stu Student"},
+        ),
         ("sit999 video", "stu.student", {"SIT999 Applied Video Studies"}),
         ("sit999 security", "tom.tutor", set()),
         ("&&", "stu.student", set()),
@@ -181,6 +197,7 @@ def test_bad_list_parameters_are_400(panopto: PanoptoCaller, params: dict) -> No
             {
                 "Orientation & Welcome",
                 "SIT999 Applied Video Studies",
+                "SIT999 Submissions: Stu Student",
                 "Week 1",
                 "Week 2",
             },
@@ -216,10 +233,16 @@ def test_folder_search_needs_a_query(panopto: PanoptoCaller, params: dict) -> No
     [
         (
             "ina.instructor",
-            {"SIT999 Applied Video Studies", "Week 1", "Week 2", "Ina Instructor"},
+            {
+                "SIT999 Applied Video Studies",
+                "SIT999 Submissions: Stu Student",
+                "Week 1",
+                "Week 2",
+                "Ina Instructor",
+            },
         ),
         ("tom.tutor", {"Week 1", "SIT777 Secure Systems"}),
-        ("stu.student", set()),
+        ("stu.student", {"SIT999 Submissions: Stu Student"}),
     ],
 )
 def test_creator_folders(panopto: PanoptoCaller, user: str, expected: set[str]) -> None:

@@ -7,6 +7,7 @@ empty where the swagger declares none).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from .swagger_contract import SwaggerContract
 
 UNKNOWN_FOLDER = "f0000000-0000-4000-8000-0000000000ff"
 UNKNOWN_SESSION = "5e550000-0000-4000-8000-0000000009ff"
+SRT = b"1\n00:00:01,000 --> 00:00:03,500\nHello\n"
+VTT = b"WEBVTT\n\n00:01.000 --> 00:03.500\nHallo\n"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Case:
     user: str = "ina.instructor"
     params: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    #: multipart/form-data fields; a bytes value is sent as a file of that name
+    form: dict[str, Any] | None = None
 
     @property
     def id(self) -> str:
@@ -223,6 +228,86 @@ CASES = [
         f"/sessions/{UNKNOWN_SESSION}/settings/access",
         404,
     ),
+    # captions
+    Case(
+        "POST",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(3)}/captions",
+        200,
+        form={"language": "English_USA", "captions.srt": SRT},
+    ),
+    Case(
+        "POST",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(3)}/captions",
+        400,
+        form={"language": "Klingon", "captions.srt": SRT},
+    ),
+    Case(
+        "POST",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(3)}/captions",
+        400,
+        form={"language": "German", "notes.txt": b"just some notes"},
+    ),
+    Case(
+        "POST",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(3)}/captions",
+        403,
+        "stu.student",
+        form={"language": "German", "captions.vtt": VTT},
+    ),
+    Case(
+        "POST",
+        "/sessions/{id}/captions",
+        f"/sessions/{UNKNOWN_SESSION}/captions",
+        404,
+        form={"language": "German", "captions.vtt": VTT},
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(1)}/captions",
+        200,
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions",
+        f"/sessions/{seed.lecture_id(1)}/captions",
+        403,
+        "stu.student",
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions",
+        f"/sessions/{UNKNOWN_SESSION}/captions",
+        404,
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions/languages/{language}",
+        f"/sessions/{seed.lecture_id(1)}/captions/languages/English_AUS",
+        200,
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions/languages/{language}",
+        f"/sessions/{seed.lecture_id(1)}/captions/languages/null",
+        200,
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions/languages/{language}",
+        f"/sessions/{seed.lecture_id(1)}/captions/languages/Elvish",
+        400,
+    ),
+    Case(
+        "DELETE",
+        "/sessions/{id}/captions/languages/{language}",
+        f"/sessions/{UNKNOWN_SESSION}/captions/languages/German",
+        404,
+    ),
     # users
     Case(
         "GET",
@@ -251,6 +336,18 @@ CASES = [
 
 def send(panopto: PanoptoCaller, case: Case):
     headers = panopto.headers(case.user) if case.user else {}
+    if case.form is not None:
+        form = {
+            name: (io.BytesIO(value), name) if isinstance(value, bytes) else value
+            for name, value in case.form.items()
+        }
+        return panopto.client.open(
+            API + case.path,
+            method=case.method,
+            data=form,
+            content_type="multipart/form-data",
+            headers=headers,
+        )
     return panopto.client.open(
         API + case.path,
         method=case.method,
@@ -280,9 +377,13 @@ def test_every_implemented_route_is_covered(app) -> None:
         if rule.rule.startswith(API)
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
+
+    def flask_rule(route: str, id_name: str) -> str:
+        return route.replace("{id}", id_name).replace("{language}", "<language>")
+
     covered = {
-        (case.method, case.route.replace("{id}", "<folder_id>")) for case in CASES
-    } | {(case.method, case.route.replace("{id}", "<session_id>")) for case in CASES}
+        (case.method, flask_rule(case.route, "<folder_id>")) for case in CASES
+    } | {(case.method, flask_rule(case.route, "<session_id>")) for case in CASES}
 
     assert served <= covered
 

@@ -26,8 +26,32 @@ ENDPOINTS = [
     ("GET", f"/chooser/api/folders/{FOLDER}/sessions", None),
     ("GET", "/chooser/api/search?q=lecture", None),
     ("POST", "/chooser/api/insert", {"session_ids": [SESSION]}),
+    ("GET", "/chooser/api/context", None),
+    ("GET", "/chooser/api/creator-folders", None),
+    ("GET", "/chooser/api/recent", None),
+    ("GET", f"/chooser/api/sessions/{SESSION}", None),
+    ("PUT", f"/chooser/api/sessions/{SESSION}", {"name": "New name"}),
+    ("DELETE", f"/chooser/api/sessions/{SESSION}", None),
+    (
+        "POST",
+        "/chooser/api/uploads",
+        {"folder_id": FOLDER, "title": "t", "filename": "a.mp4", "size": 10},
+    ),
 ]
-ENDPOINT_IDS = ["folders", "subfolders", "sessions", "search", "insert"]
+ENDPOINT_IDS = [
+    "folders",
+    "subfolders",
+    "sessions",
+    "search",
+    "insert",
+    "context",
+    "creator-folders",
+    "recent",
+    "session",
+    "rename",
+    "delete",
+    "upload",
+]
 
 
 @pytest.fixture

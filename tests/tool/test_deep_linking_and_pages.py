@@ -9,6 +9,7 @@ import pytest
 
 from app import services
 from app.chooser_session import read_token
+from app.embed_options import EmbedOptions
 from app.errors import BadRequest
 from app.lti.deep_linking import (
     IFRAME_SIZE,
@@ -160,7 +161,7 @@ def test_resource_link_item_claim_has_every_field():
         "title": "Week 1",
         "text": "The first lecture",
         "iframe": IFRAME_SIZE,
-        "custom": {"panopto_session_id": SESSION_A},
+        "custom": {"panopto_session_id": SESSION_A, **EmbedOptions().to_custom()},
         "thumbnail": {"url": "https://panopto.test/thumb.jpg", **THUMBNAIL_SIZE},
     }
     assert all(isinstance(value, str) for value in claim["custom"].values())

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import jwt
 import pytest
 
+from app.embed_options import EmbedOptions
 from app.lti.deep_linking import IFRAME_SIZE, THUMBNAIL_SIZE
 from app.panopto.oauth import AUTHORIZE_PATH
 from devkit.panopto_sim import seed
@@ -154,7 +155,11 @@ def test_deep_link_sign_in_browse_insert_and_view(sim_platform, panopto_sim, too
     children = chooser.api("GET", f"/folders?parent={seed.FOLDER_SIT999}").json[
         "folders"
     ]
-    assert [f["name"] for f in children] == ["Week 1", "Week 2"]
+    assert [f["name"] for f in children] == [
+        "SIT999 Submissions: Stu Student",
+        "Week 1",
+        "Week 2",
+    ]
 
     pages = [
         chooser.api("GET", f"/folders/{seed.FOLDER_SIT999}/sessions?page={n}").json
@@ -194,7 +199,10 @@ def test_deep_link_sign_in_browse_insert_and_view(sim_platform, panopto_sim, too
         form.claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"]
         == item["url"]
     )
-    assert form.claims[CUSTOM] == {"panopto_session_id": LECTURE_1}
+    assert form.claims[CUSTOM] == {
+        "panopto_session_id": LECTURE_1,
+        **EmbedOptions().to_custom(),
+    }
     player = sim_platform.post(form)
 
     assert player.status_code == 200
@@ -234,7 +242,10 @@ def assert_deep_linking_response(claims, launch_claims, tool_url, sim_url) -> No
         assert item["type"] == "ltiResourceLink"
         assert item["url"] == launch_url
         assert urlsplit(item["url"]).query == ""
-        assert item["custom"] == {"panopto_session_id": session_id}
+        assert item["custom"] == {
+            "panopto_session_id": session_id,
+            **EmbedOptions().to_custom(),
+        }
         assert item["title"] == title
         assert item["iframe"] == IFRAME_SIZE
         assert isinstance(item["iframe"]["width"], int) and item["iframe"]["width"] > 0

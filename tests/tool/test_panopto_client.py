@@ -181,7 +181,11 @@ def test_all_child_folders_reads_every_page(small_page_sim, tool_url):
 def test_child_folders_of_a_unit_folder(client):
     folders = client.all_child_folders(seed.FOLDER_SIT999)
 
-    assert [f.name for f in folders] == ["Week 1", "Week 2"]
+    assert [f.name for f in folders] == [
+        "SIT999 Submissions: Stu Student",
+        "Week 1",
+        "Week 2",
+    ]
     assert {f.parent_id for f in folders} <= {seed.FOLDER_SIT999, None}
 
 

@@ -1,0 +1,88 @@
+"""Steps the browser tests share: switching the platform's user, opening the chooser,
+signing in to Panopto when asked, and running axe-core in a frame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Frame, FrameLocator, Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: The accessibility bar: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Generous for two gunicorn workers and three processes on a two-core machine.
+WAIT_MS = 20_000
+
+#: Who signs in to Panopto for each person of the dev platform.
+PANOPTO_USER = {"connor": "ina.instructor", "tara": "tom.tutor", "sam": "stu.student"}
+
+
+def switch_user(page: Page, user_id: str) -> None:
+    page.select_option("#user-switcher", user_id)
+    page.click("#switch-user-button")
+    expect(page.locator("#user-switcher")).to_have_value(user_id)
+
+
+def open_chooser(page: Page, button_id: str, user_id: str) -> FrameLocator:
+    """Open the chooser from a button of the task page; sign in to Panopto if asked."""
+    page.click(f"#{button_id}")
+    chooser = page.frame_locator("#chooser-frame")
+    workspace = chooser.locator("#workspace")
+    sign_in = chooser.get_by_role("button", name="Sign in to Panopto")
+    either = chooser.locator("#workspace:not([hidden]), #sign-in:not([hidden])")
+    expect(either).to_be_visible(timeout=WAIT_MS)
+    if sign_in.is_visible():
+        with page.expect_popup() as popup_info:
+            sign_in.click()
+        popup = popup_info.value
+        popup.click(f'button[data-username="{PANOPTO_USER[user_id]}"]')
+        popup.wait_for_event("close")
+    expect(workspace).to_be_visible(timeout=WAIT_MS)
+    return chooser
+
+
+def chooser_frame(page: Page) -> Frame:
+    frame = page.frame(name="panopto-chooser")
+    assert frame is not None
+    return frame
+
+
+def viewer_frame(page: Page, title: str) -> FrameLocator:
+    return page.frame_locator(f'iframe.lti-item[title="{title}"]')
+
+
+def sim_control(panopto_url: str, route: str, body: dict) -> dict:
+    answer = requests.post(f"{panopto_url}/_sim/{route}", json=body, timeout=5)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def axe_violations(frame: Frame) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds in ``frame``.
+
+    The script is evaluated rather than added as a tag, so a page's Content Security
+    Policy (no inline scripts) does not stop the check.
+    """
+    assert AXE_SCRIPT.is_file(), "axe-core is missing: run `make browser` (npm ci)"
+    frame.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    result = frame.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(frame: Frame) -> None:
+    problems = axe_violations(frame)
+    assert problems == [], json.dumps(problems, indent=2)
