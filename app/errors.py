@@ -1,7 +1,7 @@
 """The tool's error hierarchy.
 
 Each error has a stable ``code``, an HTTP ``status`` and a ``message`` that is safe to show to
-the person in front of the browser. Handlers in :mod:`app.views_errors` turn them into a page or
+the person in front of the browser. Handlers in :mod:`app.views.errors` turn them into a page or
 JSON. Messages never carry tokens or secrets.
 """
 
@@ -58,6 +58,27 @@ class PanoptoError(ToolError):
     status = 502
     message = "Panopto did not answer. Please try again in a moment."
     retryable = True
+
+
+class StoreUnavailable(ToolError):
+    """The shared store (Redis) did not answer; nothing was changed."""
+
+    code = "store_unavailable"
+    status = 503
+    message = "The tool is having trouble on its side. Please try again in a moment."
+    retryable = True
+
+
+class PanoptoUnavailable(PanoptoError):
+    """Panopto failed several calls in a row, so we stopped calling it for a while (the
+    circuit breaker is open)."""
+
+    code = "panopto_down"
+    status = 503
+    message = (
+        "Panopto is not answering at the moment. Nothing you chose is lost: "
+        "please choose Try again in a minute."
+    )
 
 
 class PanoptoRateLimited(PanoptoError):

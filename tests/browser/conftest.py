@@ -21,6 +21,7 @@ def demo(tmp_path_factory) -> Iterator[DemoStack]:
         panopto_port=free_port(),
         keys_dir=workdir / "tool-keys",
         database_url=f"sqlite:///{workdir / 'tool.sqlite3'}",
+        redis_url="",
     )
     with stack:
         yield stack

@@ -30,13 +30,19 @@ PASSWORDS = {
     "stu.student": "stu-demo-pass",
 }
 
-SWAGGER_PATH = Path(
-    os.environ.get(
-        "PANOPTO_SWAGGER_PATH",
-        Path(__file__).resolve().parents[3]
-        / "shared/panopto/panopto-public-api.swagger.json",
-    )
-)
+SWAGGER_IN_SHARED = Path("shared/panopto/panopto-public-api.swagger.json")
+
+
+def _find_swagger() -> Path:
+    """``shared/`` lies beside the clone; a git worktree sits one folder deeper."""
+    here = Path(__file__).resolve()
+    for folder in here.parents[2:]:
+        if (folder / SWAGGER_IN_SHARED).is_file():
+            return folder / SWAGGER_IN_SHARED
+    return here.parents[3] / SWAGGER_IN_SHARED
+
+
+SWAGGER_PATH = Path(os.environ.get("PANOPTO_SWAGGER_PATH") or _find_swagger())
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -103,3 +103,55 @@ def test_workers_starting_together_migrate_and_load_registrations_once(
         counts = list(pool.map(_start_tool, [config] * 4))
 
     assert counts == [counts[0]] * 4 and counts[0] >= 1
+
+
+# -- PostgreSQL (DATABASE_URL; .ci/run sets it) ------------------------------------------
+
+
+def test_on_postgresql_the_migrations_build_exactly_the_model_schema(
+    app_config, postgres_url
+):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": postgres_url})
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert db.engine.dialect.driver == "psycopg"
+        differences = compare_metadata(
+            MigrationContext.configure(connection), db.metadata
+        )
+
+    assert differences == []
+
+
+def test_on_postgresql_workers_starting_together_migrate_once(app_config, postgres_url):
+    """The advisory lock serialises start-up across processes (and hosts)."""
+    config = {**app_config, "SQLALCHEMY_DATABASE_URI": postgres_url}
+
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(_start_tool, [config] * 4))
+
+    assert counts == [counts[0]] * 4 and counts[0] >= 1
+
+
+def test_on_postgresql_flask_db_upgrade_migrates_from_the_command_line(
+    app_config, postgres_url
+):
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "cli-test",
+        "PANOPTO_BASE_URL": "http://127.0.0.1:9",
+        "PANOPTO_CLIENT_ID": "cli",
+        "PANOPTO_CLIENT_SECRET": "cli",
+        "TOOL_KEYS_DIR": str(app_config["TOOL_KEYS_DIR"]),
+        "DATABASE_URL": postgres_url,
+        "DB_AUTO_MIGRATE": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+
+    subprocess.run([*flask, "upgrade"], cwd=ROOT, env=environment, check=True)
+    current = subprocess.run(
+        [*flask, "current"], cwd=ROOT, env=environment, check=True, capture_output=True
+    )
+
+    assert "(head)" in current.stdout.decode()
+    assert "stored_values" in inspect(create_engine(postgres_url)).get_table_names()

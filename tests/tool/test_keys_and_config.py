@@ -12,7 +12,7 @@ from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
 from app import create_app
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_log_settings, load_settings
 from app.extensions import db
 from app.keys import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from app.lti.tool_config import DatabaseToolConf, load_registrations_file
@@ -97,7 +97,10 @@ def test_workers_starting_together_on_a_fresh_install_share_one_key(tmp_path):
     assert len(set(keys)) == 1
     assert (folder / PRIVATE_KEY_FILE).read_text() == keys[0]
     assert stat.S_IMODE((folder / PRIVATE_KEY_FILE).stat().st_mode) == 0o600
-    assert sorted(p.name for p in folder.iterdir()) == [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        PRIVATE_KEY_FILE,
+        PUBLIC_KEY_FILE,
+    ]
 
 
 def test_jwks_publishes_one_public_rs256_signing_key(client, app):
@@ -370,7 +373,21 @@ REQUIRED = {
     "PANOPTO_CLIENT_ID": "client-id",
     "PANOPTO_CLIENT_SECRET": "a-client-secret-for-tests",
 }
-OPTIONAL = ("LTI_CONFIG", "TOOL_KEYS_DIR", "DATABASE_URL")
+OPTIONAL = (
+    "LTI_CONFIG",
+    "TOOL_KEYS_DIR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "PANOPTO_CACHE_SECONDS",
+    "PANOPTO_READ_TIMEOUT_SECONDS",
+    "PANOPTO_RETRIES",
+    "PANOPTO_BREAKER_FAILURES",
+    "PANOPTO_BREAKER_RESET_SECONDS",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+)
 
 
 @pytest.fixture
@@ -467,3 +484,82 @@ def test_app_refuses_to_start_without_its_settings(environment):
 
     with pytest.raises(ConfigError, match="PANOPTO_CLIENT_SECRET"):
         create_app()
+
+
+def test_production_settings_have_defaults(environment):
+    settings = load_settings()
+
+    assert settings.redis_url is None
+    assert settings.redis_key_prefix == "panopto-tool:"
+    assert settings.panopto_cache_seconds == 30
+    assert settings.panopto_read_timeout_seconds == 10
+    assert settings.panopto_retries == 2
+    assert settings.panopto_breaker_failures == 5
+    assert settings.panopto_breaker_reset_seconds == 30
+    assert load_log_settings() == ("json", "INFO")
+
+
+def test_production_settings_are_read_from_the_environment(environment):
+    environment.setenv("REDIS_URL", "redis://:s3cret-redis-password@cache:6379/2")
+    environment.setenv("REDIS_KEY_PREFIX", "ontrack-video:")
+    environment.setenv("PANOPTO_CACHE_SECONDS", "0")
+    environment.setenv("PANOPTO_READ_TIMEOUT_SECONDS", "4.5")
+    environment.setenv("PANOPTO_RETRIES", "3")
+    environment.setenv("PANOPTO_BREAKER_FAILURES", "8")
+    environment.setenv("PANOPTO_BREAKER_RESET_SECONDS", "60")
+    environment.setenv("LOG_FORMAT", "text")
+    environment.setenv("LOG_LEVEL", "warning")
+
+    settings = load_settings()
+
+    assert settings.redis_url == "redis://:s3cret-redis-password@cache:6379/2"
+    assert "s3cret-redis-password" not in repr(settings)
+    assert settings.redis_key_prefix == "ontrack-video:"
+    assert settings.panopto_cache_seconds == 0
+    assert settings.panopto_read_timeout_seconds == 4.5
+    assert settings.panopto_retries == 3
+    assert settings.panopto_breaker_failures == 8
+    assert settings.panopto_breaker_reset_seconds == 60
+    assert load_log_settings() == ("text", "WARNING")
+
+
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        (
+            "postgresql://tool@db.example/tool",
+            "postgresql+psycopg://tool@db.example/tool",
+        ),
+        (
+            "postgres://tool@db.example/tool",
+            "postgresql+psycopg://tool@db.example/tool",
+        ),
+        ("postgresql+psycopg://tool@db/tool", "postgresql+psycopg://tool@db/tool"),
+        ("sqlite:////var/lib/tool.sqlite3", "sqlite:////var/lib/tool.sqlite3"),
+    ],
+)
+def test_postgresql_urls_use_the_psycopg_3_driver(environment, given, used):
+    environment.setenv("DATABASE_URL", given)
+
+    assert load_settings().database_url == used
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PANOPTO_CACHE_SECONDS", "soon"),
+        ("PANOPTO_CACHE_SECONDS", "-1"),
+        ("PANOPTO_READ_TIMEOUT_SECONDS", "0"),
+        ("PANOPTO_BREAKER_FAILURES", "0"),
+        ("PANOPTO_BREAKER_RESET_SECONDS", "0.5"),
+        ("PANOPTO_RETRIES", "-2"),
+        ("LOG_FORMAT", "xml"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_malformed_production_settings_are_refused_by_name(environment, name, value):
+    environment.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+        load_log_settings()

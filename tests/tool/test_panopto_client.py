@@ -10,16 +10,8 @@ from app.errors import (
     PanoptoError,
     PanoptoNotConnected,
     PanoptoNotFound,
-    PanoptoRateLimited,
 )
-from app.http import OAuthHttpSession
-from app.panopto.client import (
-    RATE_LIMIT_BASE_DELAY_SECONDS,
-    RATE_LIMIT_MAX_DELAY_SECONDS,
-    RATE_LIMIT_RETRIES,
-    PanoptoClient,
-    iterate_pages,
-)
+from app.panopto.client import PanoptoClient, iterate_pages
 from app.panopto.models import TOP_FOLDER_ID, Folder, Page, Session
 from app.panopto.oauth import PanoptoOAuth, UserKey
 from devkit.panopto_sim import create_app as create_sim
@@ -68,30 +60,6 @@ def oauth(sim_url, tool_url, tokens) -> PanoptoOAuth:
 @pytest.fixture
 def client(oauth) -> PanoptoClient:
     return oauth.client_for(USER)
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-def client_with_sleep(
-    sim_url: str, tokens: MemoryTokens, sleep: FakeSleep
-) -> PanoptoClient:
-    """A client whose waits are recorded instead of slept; a 401 is not expected here."""
-
-    def no_refresh() -> None:
-        raise AssertionError("no refresh expected")
-
-    return PanoptoClient(
-        sim_url,
-        OAuthHttpSession(token=tokens.load(USER)),
-        refresh=no_refresh,
-        sleep=sleep,
-    )
 
 
 # -- listings and paging --------------------------------------------------------------
@@ -354,49 +322,7 @@ def test_user_who_never_signed_in_is_not_connected(oauth):
     assert not oauth.is_connected(UserKey("https://ontrack.test", "someone-new"))
 
 
-# -- 429, 5xx, unreachable --------------------------------------------------------------
-
-
-def test_429_with_retry_after_waits_as_told_and_retries(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=2, retry_after=3)
-
-    session = client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert session.id == seed.lecture_id(1)
-    assert sleep.waits == [3.0, 3.0]
-
-
-def test_429_without_retry_after_backs_off_exponentially(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=2)
-
-    client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert sleep.waits == [
-        RATE_LIMIT_BASE_DELAY_SECONDS,
-        2 * RATE_LIMIT_BASE_DELAY_SECONDS,
-    ]
-
-
-def test_429_retry_after_is_capped(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=1, retry_after=3600)
-
-    client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert sleep.waits == [RATE_LIMIT_MAX_DELAY_SECONDS]
-
-
-def test_429_that_outlasts_the_retries_is_rate_limited(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=RATE_LIMIT_RETRIES + 1, retry_after=1)
-
-    with pytest.raises(PanoptoRateLimited) as caught:
-        client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert len(sleep.waits) == RATE_LIMIT_RETRIES
-    assert caught.value.retryable is True
+# -- 5xx and unreachable, without the resilient transport (see test_panopto_resilience) --
 
 
 @pytest.mark.parametrize("mode", ["down", "server_error"])

@@ -1,0 +1,302 @@
+"""Full LTI launches under ``gunicorn -w 2``: our tool against the pylti1p3-example baseline.
+
+One launch is what a browser does when a student opens a placed video: GET the login URL,
+follow the tool's redirect to the platform (here the benchmark signs the id_token itself, as
+the platform would), POST the id_token, get the player page. 16 clients run at once (two
+client processes of eight threads, so the client is not held back by one GIL). Both tools
+run at the same time and are measured in alternating rounds, so drift on the machine falls
+on both alike.
+
+Our tool runs as in production: ``gunicorn.conf.py``, PostgreSQL, Redis, JSON logs at INFO
+and metrics. The baseline keeps launch data in Redis too (Flask-Caching).
+
+The CPU part sets both tools' CPU time per launch against a floor: one RS256 verification of
+an id_token (in this process) plus the CPU of two requests to the smallest Flask app under
+the same gunicorn (a launch is two requests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+import requests
+
+from .common import (
+    LaunchUrls,
+    Platform,
+    Run,
+    Server,
+    gunicorn,
+    launch_once,
+    ms,
+    postgres_schema,
+    redis_prefix,
+    resource_claims,
+    service_urls,
+)
+
+CLIENT_PROCESSES = 2
+THREADS_PER_PROCESS = 8
+CLIENTS = CLIENT_PROCESSES * THREADS_PER_PROCESS
+ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "8"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WARMUP_SECONDS = 3.0
+VERIFY_SAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a client process needs to launch against one tool."""
+
+    kind: str  # "launch" or "hello"
+    login_url: str
+    launch_url: str
+    platform_pem: bytes
+    platform_kid: str
+
+
+def _client_worker(target: Target, seconds: float) -> tuple[list[float], int]:
+    """One client process: THREADS_PER_PROCESS threads launching until the time is up."""
+    platform = Platform(target.platform_pem, target.platform_kid)
+    urls = LaunchUrls(target.login_url, target.launch_url)
+    deadline = time.perf_counter() + seconds
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def loop() -> None:
+        browser = requests.Session()
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                if target.kind == "hello":
+                    browser.get(target.login_url, timeout=30).raise_for_status()
+                else:
+                    launch_once(browser, platform, urls, resource_claims())
+            except (requests.RequestException, RuntimeError):
+                with lock:
+                    errors[0] += 1
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=loop) for _ in range(THREADS_PER_PROCESS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0]
+
+
+def drive(
+    pool: ProcessPoolExecutor, server: Server, target: Target, seconds: float
+) -> Run:
+    cpu_before = server.cpu_seconds()
+    started = time.perf_counter()
+    futures = [
+        pool.submit(_client_worker, target, seconds) for _ in range(CLIENT_PROCESSES)
+    ]
+    run = Run()
+    for future in futures:
+        latencies, errors = future.result()
+        run.latencies.extend(latencies)
+        run.errors += errors
+    run.elapsed = time.perf_counter() - started
+    run.cpu_seconds = server.cpu_seconds() - cpu_before
+    return run
+
+
+def verify_cpu_seconds(platform: Platform) -> float:
+    """CPU time of one RS256 verification of an id_token, with the key already parsed."""
+    token = platform.id_token(
+        {"nonce": "n", "redirect_uri": "https://tool/launch"}, resource_claims()
+    )
+    public_key = platform.key.public_key()
+    started = time.process_time()
+    for _ in range(VERIFY_SAMPLES):
+        jwt.decode(
+            token, public_key, algorithms=["RS256"], options={"verify_aud": False}
+        )
+    return (time.process_time() - started) / VERIFY_SAMPLES
+
+
+@dataclass
+class LaunchFigures:
+    ours: Run
+    baseline: Run
+    hello: Run
+    verify_seconds: float
+
+    @property
+    def floor_seconds(self) -> float:
+        return self.verify_seconds + 2 * self.hello.cpu_per_operation
+
+
+def run() -> LaunchFigures:
+    database_url, redis_url = service_urls()
+    platform = Platform()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-launch-") as folder,
+        postgres_schema(database_url) as schema_url,
+        redis_prefix(redis_url) as prefix,
+    ):
+        workdir = Path(folder)
+        ours_env = _our_tool_env(workdir, platform, schema_url, redis_url, prefix)
+        baseline_env = _baseline_env(workdir, platform, redis_url, prefix)
+        with (
+            gunicorn("ours", "wsgi:app", ours_env, workdir, "/readyz") as ours,
+            gunicorn(
+                "baseline",
+                "bench.baseline_tool:app",
+                baseline_env,
+                workdir,
+                "/ready",
+                config=False,
+            ) as baseline,
+            gunicorn(
+                "hello", "bench.hello_flask:app", {}, workdir, "/", config=False
+            ) as hello,
+            ProcessPoolExecutor(max_workers=CLIENT_PROCESSES) as pool,
+        ):
+            targets = {
+                "ours": Target(
+                    "launch",
+                    ours.url + "/lti/login",
+                    ours.url + "/lti/launch",
+                    platform.pem,
+                    platform.kid,
+                ),
+                "baseline": Target(
+                    "launch",
+                    baseline.url + "/login/",
+                    baseline.url + "/launch/",
+                    platform.pem,
+                    platform.kid,
+                ),
+            }
+            servers = {"ours": ours, "baseline": baseline}
+            for name in ("baseline", "ours"):
+                warm = drive(pool, servers[name], targets[name], WARMUP_SECONDS)
+                _check(name, warm, servers[name])
+
+            results = {"ours": Run(), "baseline": Run()}
+            for round_number in range(ROUNDS):
+                order = (
+                    ("baseline", "ours")
+                    if round_number % 2 == 0
+                    else ("ours", "baseline")
+                )
+                for name in order:
+                    measured = drive(pool, servers[name], targets[name], ROUND_SECONDS)
+                    _check(name, measured, servers[name])
+                    results[name] = results[name].merge(measured)
+
+            hello_target = Target(
+                "hello", hello.url + "/", "", platform.pem, platform.kid
+            )
+            drive(pool, hello, hello_target, WARMUP_SECONDS)
+            hello_run = drive(pool, hello, hello_target, ROUND_SECONDS)
+
+    return LaunchFigures(
+        ours=results["ours"],
+        baseline=results["baseline"],
+        hello=hello_run,
+        verify_seconds=verify_cpu_seconds(platform),
+    )
+
+
+def _check(name: str, run: Run, server: Server) -> None:
+    if run.count == 0 or run.errors > run.count * 0.001:
+        raise SystemExit(
+            f"{name}: {run.errors} failed launches, {run.count} good; see {server.log_path}"
+        )
+
+
+def _our_tool_env(
+    workdir: Path, platform: Platform, database_url: str, redis_url: str, prefix: str
+) -> dict[str, str]:
+    config = workdir / "ours-lti.json"
+    config.write_text(json.dumps(platform.registration()))
+    return {
+        "SECRET_KEY": "bench-" + os.urandom(8).hex(),
+        "PANOPTO_BASE_URL": "http://127.0.0.1:9",
+        "PANOPTO_CLIENT_ID": "bench",
+        "PANOPTO_CLIENT_SECRET": "bench-secret",
+        "LTI_CONFIG": str(config),
+        "TOOL_KEYS_DIR": str(workdir / "ours-keys"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": prefix + "ours:",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "PROMETHEUS_MULTIPROC_DIR": str(_fresh(workdir / "metrics")),
+    }
+
+
+def _baseline_env(
+    workdir: Path, platform: Platform, redis_url: str, prefix: str
+) -> dict[str, str]:
+    keys = workdir / "baseline-keys"
+    keys.mkdir()
+    tool = Platform()  # the baseline tool's own key pair, as the example keeps in files
+    (keys / "private.key").write_bytes(tool.pem)
+    (keys / "public.key").write_text(json.dumps(tool.jwks))
+    config = workdir / "baseline-lti.json"
+    config.write_text(
+        json.dumps(
+            platform.registration(
+                private_key_file=str(keys / "private.key"),
+                public_key_file=str(keys / "public.key"),
+            )
+        )
+    )
+    return {
+        "BASELINE_LTI_CONFIG": str(config),
+        "BASELINE_REDIS_URL": redis_url,
+        "BASELINE_REDIS_PREFIX": prefix + "baseline:",
+    }
+
+
+def _fresh(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def report(figures: LaunchFigures) -> list[str]:
+    ours, base = figures.ours, figures.baseline
+    throughput_ratio = ours.per_second / base.per_second
+    p99_ratio = ours.percentile(0.99) / base.percentile(0.99)
+    p50_ratio = ours.percentile(0.5) / base.percentile(0.5)
+    floor = figures.floor_seconds
+    lines = [
+        f"Full LTI launch, gunicorn -w 2, {CLIENTS} concurrent clients, "
+        f"{ROUNDS} rounds of {ROUND_SECONDS:g} s each",
+        f"{'':<28}{'launches/s':>12}{'p50':>11}{'p99':>11}{'CPU/launch':>13}",
+    ]
+    for name, run in (("this tool", ours), ("baseline (pylti1p3 example)", base)):
+        lines.append(
+            f"{name:<28}{run.per_second:>12.1f}{ms(run.percentile(0.5)):>11}"
+            f"{ms(run.percentile(0.99)):>11}{ms(run.cpu_per_operation):>13}"
+        )
+    lines += [
+        f"ratios (tool / baseline): throughput {throughput_ratio:.2f} (target >= 1.0), "
+        f"p50 {p50_ratio:.2f}, p99 {p99_ratio:.2f} (target <= 1.0)",
+        "",
+        "CPU time per launch against the floor",
+        f"  one RS256 verify (PyJWT, parsed key)     {ms(figures.verify_seconds)}",
+        f"  one Flask request under gunicorn        {ms(figures.hello.cpu_per_operation)}",
+        f"  floor = verify + 2 requests             {ms(floor)}",
+        f"  this tool                               {ms(ours.cpu_per_operation)}"
+        f"  = {ours.cpu_per_operation / floor:.1f} x floor",
+        f"  baseline                                {ms(base.cpu_per_operation)}"
+        f"  = {base.cpu_per_operation / floor:.1f} x floor",
+    ]
+    return lines

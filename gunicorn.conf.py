@@ -1,0 +1,74 @@
+"""gunicorn settings for the tool: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Command-line options win over these; the environment variables below change them without
+editing the file (docs/deployment.md lists them all).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+#: Where each worker writes its metrics for /metrics to add up. It must be set before
+#: prometheus_client is imported (by the app, below and in every worker), and be emptied at
+#: start so that counts of an earlier run are not added in.
+_created_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _created_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="panopto-tool-metrics-"
+    )
+
+from prometheus_client import multiprocess  # noqa: E402
+
+from app.config import load_log_settings  # noqa: E402
+from app.logs import logging_config  # noqa: E402
+
+#: Behind a proxy on the same host the default is right; behind a load balancer on another
+#: host, bind to an address it can reach (e.g. 0.0.0.0:8000).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+#: Synchronous workers: one request per process. Launches are CPU-bound and short; chooser
+#: calls wait on Panopto, which is why there are more workers than cores. Threads would not
+#: help Panopto calls: the circuit breaker library lets one thread of a process through at
+#: a time (see app/http.py).
+worker_class = "sync"
+workers = int(
+    os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1))
+)
+
+#: A request that takes longer than this is killed. The slowest legitimate one is a chooser
+#: call that retries Panopto (read timeout 10 s plus backoff), well under it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+
+#: Restart each worker after about this many requests, so a slow leak in any library cannot
+#: grow without bound; the jitter keeps workers from restarting together.
+max_requests = 2000
+max_requests_jitter = 200
+
+#: The tool logs each request itself (with its request id); gunicorn's access log is off.
+accesslog = None
+errorlog = "-"
+logconfig_dict = logging_config(*load_log_settings())
+
+# forwarded_allow_ips: gunicorn reads FORWARDED_ALLOW_IPS (default 127.0.0.1); set it to the
+# proxy's address so that X-Forwarded-Proto: https makes the tool build https:// URLs.
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:  # type: ignore[no-untyped-def]
+    if _created_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
