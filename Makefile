@@ -1,12 +1,14 @@
 # Two commands matter: `make demo` (the whole flow on loopback) and `make test`.
 # Both set up what they need first: a virtualenv with the project, and Chromium for tests.
+# `make bench` runs the benchmarks against PostgreSQL and Redis on loopback (started if
+# needed; DATABASE_URL and REDIS_URL choose others).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint browser clean
+.PHONY: install demo test bench lint browser clean
 
 install: $(STAMP)
 
@@ -26,8 +28,12 @@ demo: install
 test: install browser
 	$(BIN)/pytest
 
+bench: install
+	@sh scripts/ensure-services.sh
+	$(BIN)/python -m bench
+
 lint: install
-	$(BIN)/ruff check app devkit tests bench wsgi.py
+	$(BIN)/ruff check app devkit tests bench wsgi.py gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -39,13 +39,20 @@ workers = int(
     os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1))
 )
 
+#: Load the app once in the master, then fork: each worker starts in milliseconds and
+#: shares the loaded code. Migrations and LTI_CONFIG run once there; app.database.prepare
+#: closes its connections before the fork, and the Redis and Panopto connection pools are
+#: made in each worker.
+preload_app = True
+
 #: A request that takes longer than this is killed. The slowest legitimate one is a chooser
 #: call that retries Panopto (read timeout 10 s plus backoff), well under it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 
 #: Restart each worker after about this many requests, so a slow leak in any library cannot
-#: grow without bound; the jitter keeps workers from restarting together.
+#: grow without bound; the jitter keeps workers from restarting together. With the app
+#: preloaded a restart is only a fork.
 max_requests = 2000
 max_requests_jitter = 200
 

@@ -12,6 +12,7 @@ from . import database, observability, store
 from .config import DEFAULT_SQLITE_NAME, database_url, load_settings
 from .extensions import db, migrate
 from .keys import load_or_create_keys
+from .lti.tool_config import REGISTRATION_CACHE_KEY, RegistrationCache
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[store.EXTENSION_KEY] = store.create_backend(
         app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"]
     )
+    app.extensions[REGISTRATION_CACHE_KEY] = RegistrationCache()
     observability.init_app(app)
 
     _register_blueprints(app)

@@ -30,7 +30,7 @@ from .http import (
 from .keys import ToolKeys
 from .lti.launch import ToolMessageLaunch
 from .lti.storage import DatabaseLaunchDataStorage
-from .lti.tool_config import DatabaseToolConf
+from .lti.tool_config import REGISTRATION_CACHE_KEY, DatabaseToolConf
 from .models import PanoptoToken
 from .panopto.cache import ResponseCache
 from .panopto.oauth import PanoptoOAuth, UserKey
@@ -46,7 +46,9 @@ def tool_keys() -> ToolKeys:
 
 
 def tool_config() -> DatabaseToolConf:
-    return DatabaseToolConf(tool_keys())
+    return DatabaseToolConf(
+        tool_keys(), cache=current_app.extensions[REGISTRATION_CACHE_KEY]
+    )
 
 
 def launch_storage() -> DatabaseLaunchDataStorage:

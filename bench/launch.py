@@ -75,6 +75,9 @@ def _client_worker(target: Target, seconds: float) -> tuple[list[float], int]:
     def loop() -> None:
         browser = requests.Session()
         while time.perf_counter() < deadline:
+            # Each launch is a new visitor: a browser that carries one launch's cookies,
+            # not the state cookies of hundreds of earlier logins.
+            browser.cookies.clear()
             started = time.perf_counter()
             try:
                 if target.kind == "hello":
