@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import redis
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .errors import StoreUnavailable
 from .extensions import db
@@ -85,8 +86,19 @@ class DatabaseBackend:
         return None if row is None else row.value
 
     def set(self, key: str, value: Any, ttl_seconds: float) -> None:
-        db.session.merge(
-            StoredValue(key=key, value=value, expires_at=time.time() + ttl_seconds)
+        """Insert or replace in one statement, so that two processes setting the same key
+        at once (a shared cache entry, say) cannot collide on the primary key."""
+        row = {"key": key, "value": value, "expires_at": time.time() + ttl_seconds}
+        insert = _insert_for(db.engine.dialect.name)
+        statement = insert(StoredValue).values(**row)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[StoredValue.key],
+                set_={
+                    "value": statement.excluded.value,
+                    "expires_at": row["expires_at"],
+                },
+            )
         )
         db.session.commit()
 
@@ -168,6 +180,15 @@ def create_backend(redis_url: str | None, prefix: str) -> StoreBackend:
     if redis_url:
         return RedisBackend(redis_client(redis_url), prefix)
     return DatabaseBackend()
+
+
+def _insert_for(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT`` exists on both databases the tool runs on."""
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"The database store does not support {dialect}.")
 
 
 def _decode(raw: bytes | None) -> Any:

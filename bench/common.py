@@ -235,10 +235,25 @@ def gunicorn(
     ]
     if config:
         command[1:1] = ["--config", str(ROOT / "gunicorn.conf.py")]
+    with process_on(name, [*command, app], env, workdir, port, ready_path) as server:
+        yield server
+
+
+@contextmanager
+def process_on(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    port: int,
+    ready_path: str = "/",
+) -> Iterator[Server]:
+    """Run ``command`` (logging to ``workdir/NAME.log``) until it answers on ``port``, and
+    stop it when the block ends."""
     log_path = workdir / f"{name}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [*command, app],
+            command,
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=log,
@@ -254,29 +269,6 @@ def gunicorn(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-@contextmanager
-def background(
-    name: str, command: list[str], env: dict[str, str], workdir: Path, port: int
-):
-    """A non-gunicorn helper process (the Panopto simulator) on ``port``."""
-    log_path = workdir / f"{name}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(name, f"http://{HOST}:{port}", process, log_path)
-    try:
-        _wait_until_ready(server, "/")
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def _wait_until_ready(server: Server, path: str) -> None:

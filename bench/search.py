@@ -27,7 +27,6 @@ from .common import (
     HTTP_TIMEOUT,
     LaunchUrls,
     Platform,
-    background,
     deep_linking_claims,
     free_port,
     gunicorn,
@@ -36,6 +35,7 @@ from .common import (
     ms,
     percentile,
     postgres_schema,
+    process_on,
     redis_prefix,
     service_urls,
 )
@@ -106,7 +106,7 @@ def run() -> SearchFigures:
             "LOG_LEVEL": "INFO",
         }
         with (
-            background("panopto-sim", sim_command, sim_env, workdir, sim_port),
+            process_on("panopto-sim", sim_command, sim_env, workdir, sim_port),
             gunicorn("tool", "wsgi:app", tool_env, workdir, "/readyz", port=tool_port),
         ):
             browser = requests.Session()

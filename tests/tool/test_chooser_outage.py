@@ -15,7 +15,6 @@ from app import create_app
 from app.services import TRANSPORT_KEY
 from devkit.panopto_sim import seed
 from tests.tool.lti_harness import PlatformDriver
-from tests.tool.sim_helpers import simulator
 from tests.tool.test_e2e_lti1p3platform import (
     CAFE,
     LECTURE_1,
@@ -37,11 +36,6 @@ def app_config(app_config):
         "PANOPTO_BREAKER_RESET_SECONDS": RESET_SECONDS,
         "PANOPTO_CACHE_SECONDS": 0,
     }
-
-
-@pytest.fixture
-def sim(panopto_sim):
-    return simulator(panopto_sim[1])
 
 
 @pytest.fixture

@@ -59,7 +59,14 @@ def test_without_auto_migration_the_database_is_left_alone(app_config, tmp_path)
 
 
 def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
-    database = tmp_path / "cli.sqlite3"
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+    assert "(head)" in upgrade_from_the_command_line(app_config, url)
+    assert "stored_values" in inspect(create_engine(url)).get_table_names()
+
+
+def upgrade_from_the_command_line(app_config, url: str) -> str:
+    """``flask --app wsgi db upgrade`` then ``db current``; returns what the latter says."""
     environment = {
         **os.environ,
         "SECRET_KEY": "cli-test",
@@ -67,8 +74,9 @@ def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
         "PANOPTO_CLIENT_ID": "cli",
         "PANOPTO_CLIENT_SECRET": "cli",
         "TOOL_KEYS_DIR": str(app_config["TOOL_KEYS_DIR"]),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "DB_AUTO_MIGRATE": "false",
+        "LOG_LEVEL": "WARNING",
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
 
@@ -76,12 +84,7 @@ def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
     current = subprocess.run(
         [*flask, "current"], cwd=ROOT, env=environment, check=True, capture_output=True
     )
-
-    assert "(head)" in current.stdout.decode()
-    assert (
-        "stored_values"
-        in inspect(create_engine(f"sqlite:///{database}")).get_table_names()
-    )
+    return current.stdout.decode()
 
 
 def _start_tool(config: dict) -> int:
@@ -135,23 +138,5 @@ def test_on_postgresql_workers_starting_together_migrate_once(app_config, postgr
 def test_on_postgresql_flask_db_upgrade_migrates_from_the_command_line(
     app_config, postgres_url
 ):
-    environment = {
-        **os.environ,
-        "SECRET_KEY": "cli-test",
-        "PANOPTO_BASE_URL": "http://127.0.0.1:9",
-        "PANOPTO_CLIENT_ID": "cli",
-        "PANOPTO_CLIENT_SECRET": "cli",
-        "TOOL_KEYS_DIR": str(app_config["TOOL_KEYS_DIR"]),
-        "DATABASE_URL": postgres_url,
-        "DB_AUTO_MIGRATE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
-
-    subprocess.run([*flask, "upgrade"], cwd=ROOT, env=environment, check=True)
-    current = subprocess.run(
-        [*flask, "current"], cwd=ROOT, env=environment, check=True, capture_output=True
-    )
-
-    assert "(head)" in current.stdout.decode()
+    assert "(head)" in upgrade_from_the_command_line(app_config, postgres_url)
     assert "stored_values" in inspect(create_engine(postgres_url)).get_table_names()

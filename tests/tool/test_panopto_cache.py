@@ -14,7 +14,7 @@ from app import create_app
 from app.panopto.oauth import UserKey
 from devkit.panopto_sim import seed
 from tests.tool.pages import chooser_token
-from tests.tool.sim_helpers import TOM, simulator
+from tests.tool.sim_helpers import TOM
 from tests.tool.test_e2e_lti1p3platform import (
     Chooser,
     open_chooser,
@@ -30,11 +30,6 @@ def sim_app(request, app_config, panopto_sim):
     if request.param == "redis":
         config.update(request.getfixturevalue("redis_config"))
     return create_app(config)
-
-
-@pytest.fixture
-def sim(panopto_sim):
-    return simulator(panopto_sim[1])
 
 
 @pytest.fixture

@@ -22,21 +22,10 @@ from tests.tool.sim_helpers import (
     MemoryTokens,
     password_token,
     refresh_grant,
-    simulator,
 )
 
 USER = UserKey("https://ontrack.test", "ontrack-user-42")
 UNKNOWN_SESSION = "5e550000-0000-4000-8000-0000000fffff"
-
-
-@pytest.fixture
-def sim_url(panopto_sim) -> str:
-    return panopto_sim[0]
-
-
-@pytest.fixture
-def sim(panopto_sim):
-    return simulator(panopto_sim[1])
 
 
 @pytest.fixture

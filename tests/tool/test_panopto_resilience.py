@@ -30,7 +30,7 @@ from app.panopto.oauth import PanoptoOAuth, UserKey
 from devkit.panopto_sim import seed
 from tests.conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET
 from tests.servers import free_port
-from tests.tool.sim_helpers import MemoryTokens, password_token, simulator
+from tests.tool.sim_helpers import MemoryTokens, password_token
 
 USER = UserKey("https://ontrack.test", "ontrack-user-42")
 LECTURE = seed.lecture_id(1)
@@ -41,16 +41,6 @@ FAILURES_TO_OPEN = 3
 RESET_SECONDS = 60.0
 #: Short enough that waiting for a slow answer keeps the test quick.
 READ_TIMEOUT_SECONDS = 0.5
-
-
-@pytest.fixture
-def sim_url(panopto_sim) -> str:
-    return panopto_sim[0]
-
-
-@pytest.fixture
-def sim(panopto_sim):
-    return simulator(panopto_sim[1])
 
 
 @pytest.fixture

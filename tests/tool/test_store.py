@@ -125,6 +125,31 @@ def test_only_one_of_many_concurrent_takes_gets_the_value(store_app):
     assert won == ["issued"]
 
 
+def test_many_processes_may_set_the_same_key_at_once(store_app):
+    """A shared cache entry is written by whoever asked first; nobody may fail for it."""
+    barrier = threading.Barrier(RACERS)
+    failures: list[Exception] = []
+
+    def write(number: int) -> None:
+        with store_app.app_context():
+            store = KeyValueStore()
+            barrier.wait()
+            try:
+                store.set("platform-jwks-shared", {"writer": number}, 60)
+            except Exception as err:  # reported by the assertion below
+                failures.append(err)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert failures == []
+    with store_app.app_context():
+        assert KeyValueStore().get("platform-jwks-shared")["writer"] in range(RACERS)
+
+
 def test_redis_keys_carry_the_prefix_so_tools_can_share_one_redis(redis_config):
     first = RedisBackend(
         redis_client(redis_config["REDIS_URL"]), redis_config["REDIS_KEY_PREFIX"]
