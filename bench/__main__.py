@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -21,20 +22,20 @@ def main(names: list[str]) -> None:
 
     print(
         f"python {platform.python_version()} on {platform.machine()}, "
-        f"{_cores()} cores; {time.strftime('%Y-%m-%d %H:%M')}",
+        f"{len(os.sched_getaffinity(0))} cores; {time.strftime('%Y-%m-%d %H:%M')}",
         flush=True,
     )
     for name in chosen:
         module = BENCHMARKS[name]
         print(f"\n== {name} ==", flush=True)
+        before = os.getloadavg()[0]
         figures = module.run()
         print("\n".join(module.report(figures)), flush=True)
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
+        # Other work on the machine moves every figure; ratios within one run move less.
+        print(
+            f"(load average {before:.1f} before, {os.getloadavg()[0]:.1f} after)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
