@@ -49,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[store.EXTENSION_KEY] = store.create_backend(
         app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"]
     )
-    app.extensions[REGISTRATION_CACHE_KEY] = RegistrationCache()
+    app.extensions[REGISTRATION_CACHE_KEY] = RegistrationCache(
+        app.config["REGISTRATION_CACHE_SECONDS"]
+    )
     observability.init_app(app)
 
     _register_blueprints(app)
@@ -68,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "PANOPTO_BREAKER_FAILURES": 5,
     "PANOPTO_BREAKER_RESET_SECONDS": 30.0,
     "PROMETHEUS_MULTIPROC_DIR": None,
+    "REGISTRATION_CACHE_SECONDS": 30.0,
 }
 
 
@@ -98,6 +101,7 @@ def _settings_from_environment() -> dict[str, Any]:
         "PANOPTO_BREAKER_FAILURES": settings.panopto_breaker_failures,
         "PANOPTO_BREAKER_RESET_SECONDS": settings.panopto_breaker_reset_seconds,
         "PROMETHEUS_MULTIPROC_DIR": settings.prometheus_multiproc_dir,
+        "REGISTRATION_CACHE_SECONDS": settings.registration_cache_seconds,
     }
     if settings.database_url:
         config["SQLALCHEMY_DATABASE_URI"] = settings.database_url

@@ -60,6 +60,8 @@ class Settings:
     #: Folder where each gunicorn worker writes its metrics, for ``/metrics`` to add them
     #: up; set by ``gunicorn.conf.py``. Unset: each process reports its own.
     prometheus_multiproc_dir: str | None = None
+    #: How long each process reuses a platform registration it read; 0 reads every time.
+    registration_cache_seconds: float = 30.0
 
 
 def _required(name: str) -> str:
@@ -163,4 +165,5 @@ def load_settings() -> Settings:
         ),
         prometheus_multiproc_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
         or None,
+        registration_cache_seconds=_number("REGISTRATION_CACHE_SECONDS", 30.0),
     )

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session as FlaskSession
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -29,10 +30,12 @@ from ..models import PlatformRegistration
 
 logger = logging.getLogger(__name__)
 
-#: How long a process reuses a registration it read. Every login and launch looks its
-#: registration up two or three times; reading it once per half minute instead takes the
-#: database off the launch path. A registration that is added is seen at once (misses are
-#: never kept); a change or removal reaches every process within this time.
+#: How long a process reuses a registration it read (default of REGISTRATION_CACHE_SECONDS).
+#: Every login and launch looks its registration up two or three times; reading it once per
+#: half minute instead takes the database off the launch path. A registration that is added
+#: is seen at once (misses are never kept); one changed through the ORM is re-read at once by
+#: the process that changed it (see _note_registration_changes) and by every other process
+#: within this time.
 REGISTRATION_CACHE_SECONDS = 30.0
 #: Where each app keeps its RegistrationCache.
 REGISTRATION_CACHE_KEY = "registration_cache"
@@ -234,7 +237,6 @@ def load_registrations_file(path: Path) -> int:
             count += 1
 
     db.session.commit()
-    forget_cached_registrations()
     logger.info("Loaded %d platform registration(s) from %s", count, path)
     return count
 
@@ -242,9 +244,26 @@ def load_registrations_file(path: Path) -> int:
 def forget_cached_registrations() -> None:
     """After a change to registrations: this process reads them afresh (others within
     REGISTRATION_CACHE_SECONDS)."""
+    if not has_app_context():
+        return
     cache = current_app.extensions.get(REGISTRATION_CACHE_KEY)
     if cache is not None:
         cache.clear()
+
+
+@event.listens_for(FlaskSession, "after_flush")
+def _note_registration_changes(session: Any, flush_context: Any) -> None:
+    """Remember that this transaction wrote registrations or deployments (an admin page, a
+    command, dynamic registration…), so that the commit can drop the cached copies."""
+    changed = session.new | session.dirty | session.deleted
+    if any(isinstance(row, PlatformRegistration | DeploymentRow) for row in changed):
+        session.info["registrations_changed"] = True
+
+
+@event.listens_for(FlaskSession, "after_commit")
+def _forget_after_commit(session: Any) -> None:
+    if session.info.pop("registrations_changed", False):
+        forget_cached_registrations()
 
 
 def _upsert_registration(issuer: str, entry: dict[str, Any]) -> None:

@@ -385,6 +385,7 @@ OPTIONAL = (
     "PANOPTO_BREAKER_FAILURES",
     "PANOPTO_BREAKER_RESET_SECONDS",
     "PROMETHEUS_MULTIPROC_DIR",
+    "REGISTRATION_CACHE_SECONDS",
     "LOG_FORMAT",
     "LOG_LEVEL",
 )
@@ -563,3 +564,79 @@ def test_malformed_production_settings_are_refused_by_name(environment, name, va
     with pytest.raises(ConfigError, match=name):
         load_settings()
         load_log_settings()
+
+
+# -- registrations read through the per-process cache -----------------------------------
+
+NEW_AUTH_URL = "https://ontrack.test/lti/authorize-moved"
+
+
+def login_location(app, platform_keys, tool_url) -> str:
+    driver = PlatformDriver(app.test_client(), tool_url, platform_keys)
+    response = driver.client.get(driver.login_url().removeprefix(tool_url))
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return response.headers["Location"]
+
+
+def move_auth_url_behind_the_tools_back(app) -> None:
+    """Change the row as another process would: straight in the database, not through
+    this process's ORM session."""
+    from sqlalchemy import create_engine, update
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as connection:
+        connection.execute(
+            update(PlatformRegistration).values(auth_login_url=NEW_AUTH_URL)
+        )
+    engine.dispose()
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_cache_time_is_over(
+    app_config, platform_keys, tool_url
+):
+    import time
+
+    app = create_app({**app_config, "REGISTRATION_CACHE_SECONDS": 0.3})
+    assert login_location(app, platform_keys, tool_url).startswith(AUTH_LOGIN_URL)
+
+    move_auth_url_behind_the_tools_back(app)
+    still_cached = login_location(app, platform_keys, tool_url)
+    time.sleep(0.35)
+
+    assert still_cached.startswith(AUTH_LOGIN_URL + "?")
+    assert login_location(app, platform_keys, tool_url).startswith(NEW_AUTH_URL)
+
+
+def test_a_change_made_through_this_process_is_seen_at_once(
+    app, platform_keys, tool_url
+):
+    assert login_location(app, platform_keys, tool_url).startswith(AUTH_LOGIN_URL)
+
+    with app.app_context():
+        row = db.session.execute(select(PlatformRegistration)).scalars().first()
+        row.auth_login_url = NEW_AUTH_URL
+        db.session.commit()
+
+    assert login_location(app, platform_keys, tool_url).startswith(NEW_AUTH_URL)
+
+
+def test_a_new_registration_is_seen_at_once(app, platform_keys, tool_url):
+    stranger = PlatformDriver(
+        app.test_client(), tool_url, platform_keys, client_id="added-later"
+    )
+    url = stranger.login_url().removeprefix(tool_url)
+    refused = stranger.client.get(url)
+
+    with app.app_context():
+        registration = PlatformRegistration(
+            issuer=PLATFORM_ISSUER,
+            client_id="added-later",
+            auth_login_url=NEW_AUTH_URL,
+        )
+        db.session.add(registration)
+        db.session.commit()
+    accepted = stranger.client.get(url)
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].startswith(NEW_AUTH_URL)
