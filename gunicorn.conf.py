@@ -6,6 +6,7 @@ editing the file (docs/deployment.md lists them all).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -70,6 +71,13 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
+
+
+def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
+    # Everything loaded so far lives as long as the worker: moved out of the collector's
+    # reach, it is neither scanned by each worker's garbage collections (shorter pauses)
+    # nor copied into each worker's memory by them (see gc.freeze in Python's docs).
+    gc.freeze()
 
 
 def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
