@@ -51,11 +51,10 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 
-#: Restart each worker after about this many requests, so a slow leak in any library cannot
-#: grow without bound; the jitter keeps workers from restarting together. With the app
-#: preloaded a restart is only a fork.
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are not recycled after a number of requests (gunicorn's max_requests): each
+# recycling leaves one worker fewer for a moment, which shows in the slowest launches, and no
+# leak calls for it. GUNICORN_CMD_ARGS="--max-requests 5000 --max-requests-jitter 500" turns
+# it on should one appear.
 
 #: The tool logs each request itself (with its request id); gunicorn's access log is off.
 accesslog = None
