@@ -169,6 +169,8 @@ def retry_policy(retries: int = DEFAULT_RETRIES) -> ResilientRetry:
         connect=retries,
         # A read timeout is not retried: Panopto already had the request for the whole
         # read timeout, and a second wait as long would outlast the person's patience.
+        # Neither is a connection dropped in the middle of an answer (urllib3 counts both
+        # as read errors), which costs that one call when Panopto closes a kept-alive one.
         read=False,
         status=retries,
         other=0,
@@ -203,7 +205,8 @@ def circuit_breaker(
 
     :param storage: where its state lives; ``pybreaker.CircuitRedisStorage`` shares it
         between every process and host, so one instance seeing an outage spares the others
-        from waiting for it too. Default: this process's memory.
+        from waiting for it too (it keeps the opening time in whole seconds). Default: this
+        process's memory.
 
     pybreaker holds a lock for the whole guarded call, so threads of one process that share
     a breaker reach Panopto one at a time (danielfm/pybreaker#3). Our gunicorn workers are
