@@ -1,5 +1,7 @@
 # Two commands matter: `make demo` (the whole flow on loopback) and `make test`.
 # Both set up what they need first: a virtualenv with the project, and Chromium for tests.
+# `make bench` runs the benchmarks against PostgreSQL and Redis on loopback (started if
+# needed; DATABASE_URL and REDIS_URL choose others).
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint browser bench clean
+.PHONY: install demo test bench lint browser clean
 
 install: $(STAMP)
 
@@ -34,11 +36,15 @@ demo: install
 test: install browser
 	$(BIN)/pytest
 
-lint: install
-	$(BIN)/ruff check app devkit tests bench wsgi.py
-
+# Launch throughput and latency, chooser search (python -m bench), then the tool's peak
+# memory while a 1 GB upload streams through it.
 bench: install
+	@sh scripts/ensure-services.sh
+	$(BIN)/python -m bench
 	$(BIN)/python -m bench.upload_memory
+
+lint: install
+	$(BIN)/ruff check app devkit tests bench wsgi.py gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import database
-from .config import DEFAULT_SQLITE_NAME, load_settings
+from . import database, observability, store
+from .config import DEFAULT_SQLITE_NAME, database_url, load_settings
 from .extensions import db, migrate
 from .keys import load_or_create_keys
+from .lti.tool_config import REGISTRATION_CACHE_KEY, RegistrationCache
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,49 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         f"sqlite:///{Path(app.instance_path) / DEFAULT_SQLITE_NAME}",
     )
 
-    app.config.setdefault("DB_AUTO_MIGRATE", True)
+    for name, default in DEFAULTS.items():
+        app.config.setdefault(name, default)
+    _configure_database(app)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(database.MIGRATIONS_DIR))
     app.extensions["tool_keys"] = load_or_create_keys(Path(app.config["TOOL_KEYS_DIR"]))
+    app.extensions[store.EXTENSION_KEY] = store.create_backend(
+        app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"]
+    )
+    app.extensions[REGISTRATION_CACHE_KEY] = RegistrationCache(
+        app.config["REGISTRATION_CACHE_SECONDS"]
+    )
+    observability.init_app(app)
 
     _register_blueprints(app)
     database.prepare(app)
     return app
+
+
+#: Settings that tests and the environment may leave out (see app/config.py for each).
+DEFAULTS: dict[str, Any] = {
+    "DB_AUTO_MIGRATE": True,
+    "REDIS_URL": None,
+    "REDIS_KEY_PREFIX": "panopto-tool:",
+    "PANOPTO_CACHE_SECONDS": 30.0,
+    "PANOPTO_READ_TIMEOUT_SECONDS": 10.0,
+    "PANOPTO_RETRIES": 2,
+    "PANOPTO_BREAKER_FAILURES": 5,
+    "PANOPTO_BREAKER_RESET_SECONDS": 30.0,
+    "PROMETHEUS_MULTIPROC_DIR": None,
+    "REGISTRATION_CACHE_SECONDS": 30.0,
+}
+
+
+def _configure_database(app: Flask) -> None:
+    uri = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if not uri.startswith("sqlite"):
+        # A pooled connection may have been closed by the server (restart, idle timeout);
+        # checking it before use turns that into a reconnect instead of a failed request.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
 def _settings_from_environment() -> dict[str, Any]:
@@ -59,6 +93,15 @@ def _settings_from_environment() -> dict[str, Any]:
         "LTI_CONFIG": settings.lti_config,
         "TOOL_KEYS_DIR": settings.tool_keys_dir,
         "DB_AUTO_MIGRATE": settings.db_auto_migrate,
+        "REDIS_URL": settings.redis_url,
+        "REDIS_KEY_PREFIX": settings.redis_key_prefix,
+        "PANOPTO_CACHE_SECONDS": settings.panopto_cache_seconds,
+        "PANOPTO_READ_TIMEOUT_SECONDS": settings.panopto_read_timeout_seconds,
+        "PANOPTO_RETRIES": settings.panopto_retries,
+        "PANOPTO_BREAKER_FAILURES": settings.panopto_breaker_failures,
+        "PANOPTO_BREAKER_RESET_SECONDS": settings.panopto_breaker_reset_seconds,
+        "PROMETHEUS_MULTIPROC_DIR": settings.prometheus_multiproc_dir,
+        "REGISTRATION_CACHE_SECONDS": settings.registration_cache_seconds,
     }
     if settings.database_url:
         config["SQLALCHEMY_DATABASE_URI"] = settings.database_url
@@ -70,10 +113,12 @@ def _register_blueprints(app: Flask) -> None:
     from .views.errors import register_error_handlers
     from .views.lti import bp as lti_bp
     from .views.manage import bp as manage_bp
+    from .views.ops import bp as ops_bp
     from .views.panopto_auth import bp as panopto_auth_bp
     from .views.uploads import bp as uploads_bp
     from .views.viewer import bp as viewer_bp
 
+    app.register_blueprint(ops_bp)
     app.register_blueprint(lti_bp)
     app.register_blueprint(chooser_bp)
     app.register_blueprint(manage_bp)

@@ -14,6 +14,11 @@ DEFAULT_SQLITE_NAME = "panopto_tool.sqlite3"
 #: The project's own keys/ folder: the default must not depend on where a server starts.
 DEFAULT_KEYS_DIR = Path(__file__).resolve().parent.parent / "keys"
 
+#: SQLAlchemy picks psycopg2 for a bare ``postgresql://`` URL; we ship psycopg 3.
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+PSYCOPG_SCHEME = "postgresql+psycopg://"
+LOG_FORMATS = ("json", "text")
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, never during a request."""
@@ -39,6 +44,26 @@ class Settings:
     #: Run the database migrations when a process starts (under a lock, so several workers
     #: may start at once). Turn off to run ``flask --app wsgi db upgrade`` as a deploy step.
     db_auto_migrate: bool = True
+    #: Redis URL of the shared store (launch data, state, nonces, key and Panopto caches,
+    #: the circuit breaker). Without it the database holds them: correct on one host.
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
+    #: Prefix of every Redis key, so that several tools may share one Redis.
+    redis_key_prefix: str = "panopto-tool:"
+    #: How long a Panopto GET answer is reused for the same user; 0 turns the cache off.
+    panopto_cache_seconds: float = 30.0
+    #: How long to wait for Panopto to answer one call.
+    panopto_read_timeout_seconds: float = 10.0
+    #: Retries of one Panopto call after a 429, a 5xx or a refused connection.
+    panopto_retries: int = 2
+    #: Failed Panopto calls in a row that open the circuit breaker.
+    panopto_breaker_failures: int = 5
+    #: How long an open circuit answers at once, before one trial call goes through.
+    panopto_breaker_reset_seconds: float = 30.0
+    #: Folder where each gunicorn worker writes its metrics, for ``/metrics`` to add them
+    #: up; set by ``gunicorn.conf.py``. Unset: each process reports its own.
+    prometheus_multiproc_dir: str | None = None
+    #: How long each process reuses a platform registration it read; 0 reads every time.
+    registration_cache_seconds: float = 30.0
 
 
 def _required(name: str) -> str:
@@ -70,6 +95,48 @@ def _flag(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value[:20]!r}.")
 
 
+def _number(name: str, default: float, minimum: float = 0) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ConfigError(f"{name} must be a number of at least {minimum:g}.")
+    return number
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}.")
+    return value
+
+
+def database_url(value: str | None) -> str | None:
+    """The SQLAlchemy URL, with PostgreSQL URLs pointed at the psycopg 3 driver."""
+    if not value:
+        return None
+    for scheme in POSTGRES_SCHEMES:
+        if value.startswith(scheme):
+            return PSYCOPG_SCHEME + value[len(scheme) :]
+    return value
+
+
+def load_log_settings() -> tuple[str, str]:
+    """``(format, level)`` of the logs: ``LOG_FORMAT`` is ``json`` (default, one object per
+    line for log shippers) or ``text``; ``LOG_LEVEL`` defaults to ``INFO``.
+
+    Read apart from :func:`load_settings` because logging is set up before the app exists.
+    """
+    level = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    return _choice("LOG_FORMAT", "json", LOG_FORMATS), level
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment.
 
@@ -78,7 +145,7 @@ def load_settings() -> Settings:
     lti_config = os.environ.get("LTI_CONFIG", "").strip()
 
     return Settings(
-        database_url=os.environ.get("DATABASE_URL", "").strip() or None,
+        database_url=database_url(os.environ.get("DATABASE_URL", "").strip()),
         secret_key=_required("SECRET_KEY"),
         panopto_base_url=_base_url(_required("PANOPTO_BASE_URL")),
         panopto_client_id=_required("PANOPTO_CLIENT_ID"),
@@ -86,4 +153,19 @@ def load_settings() -> Settings:
         lti_config=Path(lti_config) if lti_config else None,
         tool_keys_dir=Path(os.environ.get("TOOL_KEYS_DIR", "").strip() or DEFAULT_KEYS_DIR),
         db_auto_migrate=_flag("DB_AUTO_MIGRATE", default=True),
+        redis_url=os.environ.get("REDIS_URL", "").strip() or None,
+        redis_key_prefix=os.environ.get("REDIS_KEY_PREFIX", "").strip()
+        or "panopto-tool:",
+        panopto_cache_seconds=_number("PANOPTO_CACHE_SECONDS", 30.0),
+        panopto_read_timeout_seconds=_number(
+            "PANOPTO_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1
+        ),
+        panopto_retries=int(_number("PANOPTO_RETRIES", 2)),
+        panopto_breaker_failures=int(_number("PANOPTO_BREAKER_FAILURES", 5, minimum=1)),
+        panopto_breaker_reset_seconds=_number(
+            "PANOPTO_BREAKER_RESET_SECONDS", 30.0, minimum=1
+        ),
+        prometheus_multiproc_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+        or None,
+        registration_cache_seconds=_number("REGISTRATION_CACHE_SECONDS", 30.0),
     )

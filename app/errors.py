@@ -60,6 +60,27 @@ class PanoptoError(ToolError):
     retryable = True
 
 
+class StoreUnavailable(ToolError):
+    """The shared store (Redis) did not answer; nothing was changed."""
+
+    code = "store_unavailable"
+    status = 503
+    message = "The tool is having trouble on its side. Please try again in a moment."
+    retryable = True
+
+
+class PanoptoUnavailable(PanoptoError):
+    """Panopto failed several calls in a row, so we stopped calling it for a while (the
+    circuit breaker is open)."""
+
+    code = "panopto_down"
+    status = 503
+    message = (
+        "Panopto is not answering at the moment. Nothing you chose is lost: "
+        "please choose Try again in a minute."
+    )
+
+
 class PanoptoRateLimited(PanoptoError):
     code = "panopto_rate_limited"
     status = 503

@@ -6,22 +6,39 @@ place and the services stay free of Flask.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from typing import Any
 
+import pybreaker
+import redis
 from flask import current_app, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from sqlalchemy import delete, select
 
+from . import store
+from .errors import StoreUnavailable
 from .extensions import db, upsert
-from .http import HttpSession
+from .http import (
+    DEFAULT_TIMEOUT,
+    HttpSession,
+    ResilientAdapter,
+    circuit_breaker,
+    retry_policy,
+)
 from .keys import ToolKeys
 from .lti.launch import ToolMessageLaunch
 from .lti.storage import DatabaseLaunchDataStorage
-from .lti.tool_config import DatabaseToolConf
+from .lti.tool_config import REGISTRATION_CACHE_KEY, DatabaseToolConf
 from .models import PanoptoToken
+from .panopto.cache import ResponseCache
 from .panopto.oauth import PanoptoOAuth, UserKey
 from .store import KeyValueStore
+
+#: Where each process keeps its Panopto transport (connection pool and circuit breaker).
+TRANSPORT_KEY = "panopto_transport"
+_transport_lock = threading.Lock()
 
 
 def tool_keys() -> ToolKeys:
@@ -29,7 +46,9 @@ def tool_keys() -> ToolKeys:
 
 
 def tool_config() -> DatabaseToolConf:
-    return DatabaseToolConf(tool_keys())
+    return DatabaseToolConf(
+        tool_keys(), cache=current_app.extensions[REGISTRATION_CACHE_KEY]
+    )
 
 
 def launch_storage() -> DatabaseLaunchDataStorage:
@@ -79,7 +98,54 @@ def panopto_oauth() -> PanoptoOAuth:
         client_secret=config["PANOPTO_CLIENT_SECRET"],
         redirect_uri=url_for("panopto_auth.callback", _external=True),
         tokens=DatabaseTokenStore(),
+        transport=panopto_transport(),
+        cache=ResponseCache(KeyValueStore(), config["PANOPTO_CACHE_SECONDS"]),
     )
+
+
+def panopto_transport() -> ResilientAdapter:
+    """This process's adapter for every Panopto call, made on first use.
+
+    Made lazily rather than in the app factory: gunicorn forks workers after loading the
+    app, and neither connection pools nor a breaker's Redis connection should cross a fork.
+    """
+    extensions = current_app.extensions
+    with _transport_lock:
+        if TRANSPORT_KEY not in extensions:
+            extensions[TRANSPORT_KEY] = _new_panopto_transport()
+        return extensions[TRANSPORT_KEY]
+
+
+def _new_panopto_transport() -> ResilientAdapter:
+    config = current_app.config
+    breaker = circuit_breaker(
+        name="panopto",
+        failures=config["PANOPTO_BREAKER_FAILURES"],
+        reset_seconds=config["PANOPTO_BREAKER_RESET_SECONDS"],
+        storage=_shared_breaker_storage(config["PANOPTO_BASE_URL"]),
+    )
+    return ResilientAdapter(
+        breaker,
+        retry_policy(config["PANOPTO_RETRIES"]),
+        timeout=(DEFAULT_TIMEOUT[0], config["PANOPTO_READ_TIMEOUT_SECONDS"]),
+    )
+
+
+def _shared_breaker_storage(site: str) -> pybreaker.CircuitBreakerStorage | None:
+    """With Redis, the breaker's state is shared by every process of every host."""
+    backend = current_app.extensions[store.EXTENSION_KEY]
+    if not isinstance(backend, store.RedisBackend):
+        return None
+
+    site_key = hashlib.sha256(site.encode()).hexdigest()[:16]
+    try:
+        return pybreaker.CircuitRedisStorage(
+            pybreaker.STATE_CLOSED,
+            backend.client,
+            namespace=f"{backend.prefix}panopto-breaker-{site_key}",
+        )
+    except redis.RedisError as err:
+        raise StoreUnavailable() from err
 
 
 class DatabaseTokenStore:

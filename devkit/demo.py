@@ -44,6 +44,10 @@ class DemoStack:
     database_url: str | None = None
     #: Extra settings for the Panopto simulator, e.g. ``SIM_PROCESSING_SECONDS``.
     panopto_settings: dict[str, str] = field(default_factory=dict)
+    #: The tool's shared store; None means REDIS_URL, "" means none (the database).
+    redis_url: str | None = None
+    #: More settings for the tool's environment (e.g. a short circuit-breaker pause).
+    tool_settings: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -164,16 +168,12 @@ class DemoStack:
     def _tool_command(self) -> list[str]:
         return [
             str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(self.tool_workers),
             "--bind",
             f"{HOST}:{self.tool_port}",
-            "--log-level",
-            "warning",
-            # A video part can take a while to arrive on a slow connection; gunicorn's
-            # default 30 s would end the worker in the middle of it.
-            "--timeout",
-            "120",
             "wsgi:app",
         ]
 
@@ -190,6 +190,13 @@ class DemoStack:
             "TOOL_KEYS_DIR": str(
                 self.keys_dir or os.environ.get("TOOL_KEYS_DIR") or ROOT / "keys"
             ),
+            "REDIS_URL": os.environ.get("REDIS_URL", "")
+            if self.redis_url is None
+            else self.redis_url,
+            # A terminal, not a log shipper: plain lines, and only what needs attention.
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+            **self.tool_settings,
         }
 
     def _write_lti_config(self) -> Path:

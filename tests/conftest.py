@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from app import create_app
+from tests import services
 from tests.servers import free_port, serve
 
 SIM_CLIENT_ID = "panopto-tool-test"
@@ -28,6 +29,14 @@ def no_network_beyond_loopback(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def retry_waits(monkeypatch) -> list[float]:
+    """Waits between Panopto retries, recorded instead of slept so that tests stay fast."""
+    waits: list[float] = []
+    monkeypatch.setattr("app.http.pause", waits.append)
+    return waits
 
 
 @pytest.fixture
@@ -69,6 +78,24 @@ def app_config(tmp_path, tool_port):
         "TOOL_KEYS_DIR": tmp_path / "keys",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
     }
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL of an empty PostgreSQL schema of this test's own."""
+    if not services.HAS_POSTGRES:
+        pytest.skip(services.needs_postgres.kwargs["reason"])
+    with services.postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_config() -> Iterator[dict[str, str]]:
+    """Settings that put the tool's shared store in Redis, under a prefix of its own."""
+    if not services.REDIS_URL:
+        pytest.skip(services.needs_redis.kwargs["reason"])
+    with services.redis_prefix() as prefix:
+        yield {"REDIS_URL": services.REDIS_URL, "REDIS_KEY_PREFIX": prefix}
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """pylti1p3 launch-data storage on our shared key-value store.
 
 pylti1p3 keeps launch data, nonces and state in a ``LaunchDataStorage``. Its Flask default is a
-per-process cache, which loses data between workers; this one uses the database.
+per-process cache, which loses data between workers; this one uses the tool's shared store
+(:mod:`app.store`: Redis, or the database).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ DEFAULT_TTL_SECONDS = 24 * 60 * 60
 
 
 class DatabaseLaunchDataStorage(LaunchDataStorage[Any]):
-    """Launch data, nonces and state in the database, visible to every worker."""
+    """Launch data, nonces and state in the shared store, visible to every worker."""
 
     def __init__(self, store: KeyValueStore) -> None:
         super().__init__()

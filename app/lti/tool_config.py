@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session as FlaskSession
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import selectinload
 
 from ..config import ConfigError
 from ..extensions import db
@@ -26,14 +33,88 @@ logger = logging.getLogger(__name__)
 
 #: What a registration in LTI_CONFIG must name (LTI-NOTES: registration data).
 REQUIRED_FIELDS = ("client_id", "auth_login_url")
+#: How long a process reuses a registration it read (default of REGISTRATION_CACHE_SECONDS).
+#: Every login and launch looks its registration up two or three times; reading it once per
+#: half minute instead takes the database off the launch path. A registration that is added
+#: is seen at once (misses are never kept); one changed through the ORM is re-read at once by
+#: the process that changed it (see _note_registration_changes) and by every other process
+#: within this time.
+REGISTRATION_CACHE_SECONDS = 30.0
+#: Where each app keeps its RegistrationCache.
+REGISTRATION_CACHE_KEY = "registration_cache"
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """What a launch needs of one registration row, detached from the database session."""
+
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str | None
+    auth_audience: str | None
+    key_set_url: str | None
+    key_set: dict[str, Any] | None
+    is_default: bool
+    deployment_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, row: PlatformRegistration) -> RegistrationRecord:
+        return cls(
+            issuer=row.issuer,
+            client_id=row.client_id,
+            auth_login_url=row.auth_login_url,
+            auth_token_url=row.auth_token_url,
+            auth_audience=row.auth_audience,
+            key_set_url=row.key_set_url,
+            key_set=row.key_set,
+            is_default=row.is_default,
+            deployment_ids=frozenset(d.deployment_id for d in row.deployments),
+        )
+
+
+class RegistrationCache:
+    """Registration records read by this process in the last few seconds (per app)."""
+
+    def __init__(self, ttl_seconds: float = REGISTRATION_CACHE_SECONDS) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[
+            tuple[str, str | None], tuple[float, RegistrationRecord]
+        ] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        key: tuple[str, str | None],
+        load: Callable[[], RegistrationRecord | None],
+    ) -> RegistrationRecord | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+
+        record = load()
+        if record is not None:
+            with self._lock:
+                self._entries[key] = (now + self._ttl, record)
+        return record
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 class DatabaseToolConf(ToolConfAbstract):
-    """Looks registrations and deployments up in the database."""
+    """Looks registrations and deployments up in the database.
 
-    def __init__(self, keys: ToolKeys) -> None:
+    :param cache: this process's recent reads; None reads the database every time.
+    """
+
+    def __init__(self, keys: ToolKeys, cache: RegistrationCache | None = None) -> None:
         super().__init__()
         self._keys = keys
+        self._cache = cache
 
     # Every issuer may own several client ids (LTI-NOTES §1), so always take the "many"
     # branch of pylti1p3; it then calls the *_by_params methods below.
@@ -44,8 +125,8 @@ class DatabaseToolConf(ToolConfAbstract):
         return True
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Any:
-        row = _default_registration_row(iss)
-        return self._to_registration(row) if row else None
+        record = self._record(iss, None)
+        return self._to_registration(record) if record else None
 
     def find_registration_by_params(
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
@@ -53,12 +134,12 @@ class DatabaseToolConf(ToolConfAbstract):
         if not client_id:
             return self.find_registration_by_issuer(iss)
 
-        row = _registration_row(iss, client_id)
-        return self._to_registration(row) if row else None
+        record = self._record(iss, client_id)
+        return self._to_registration(record) if record else None
 
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
-        row = _default_registration_row(iss)
-        return _deployment_of(row, deployment_id) if row else None
+        record = self._record(iss, None)
+        return _deployment_of(record, deployment_id) if record else None
 
     def find_deployment_by_params(
         self,
@@ -68,12 +149,8 @@ class DatabaseToolConf(ToolConfAbstract):
         *args: Any,
         **kwargs: Any,
     ) -> Deployment | None:
-        row = (
-            _registration_row(iss, client_id)
-            if client_id
-            else _default_registration_row(iss)
-        )
-        return _deployment_of(row, deployment_id) if row else None
+        record = self._record(iss, client_id or None)
+        return _deployment_of(record, deployment_id) if record else None
 
     def get_jwks(
         self, iss: str | None = None, client_id: str | None = None, **kwargs: Any
@@ -82,7 +159,22 @@ class DatabaseToolConf(ToolConfAbstract):
         # every platform, so it is always the answer.
         return self._keys.jwks()
 
-    def _to_registration(self, row: PlatformRegistration) -> Registration:
+    def _record(self, iss: str, client_id: str | None) -> RegistrationRecord | None:
+        """The registration of ``client_id``, or the issuer's default one for None."""
+
+        def load() -> RegistrationRecord | None:
+            row = (
+                _registration_row(iss, client_id)
+                if client_id
+                else _default_registration_row(iss)
+            )
+            return RegistrationRecord.of(row) if row else None
+
+        if self._cache is None:
+            return load()
+        return self._cache.get((iss, client_id), load)
+
+    def _to_registration(self, row: RegistrationRecord) -> Registration:
         registration = (
             Registration()
             .set_issuer(row.issuer)
@@ -102,7 +194,9 @@ class DatabaseToolConf(ToolConfAbstract):
 
 def _registration_row(iss: str, client_id: str) -> PlatformRegistration | None:
     return db.session.execute(
-        select(PlatformRegistration).where(
+        select(PlatformRegistration)
+        .options(selectinload(PlatformRegistration.deployments))
+        .where(
             PlatformRegistration.issuer == iss,
             PlatformRegistration.client_id == client_id,
         )
@@ -124,8 +218,8 @@ def _default_registration_row(iss: str) -> PlatformRegistration | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def _deployment_of(row: PlatformRegistration, deployment_id: str) -> Deployment | None:
-    if deployment_id not in {d.deployment_id for d in row.deployments}:
+def _deployment_of(record: RegistrationRecord, deployment_id: str) -> Deployment | None:
+    if deployment_id not in record.deployment_ids:
         return None
     return Deployment().set_deployment_id(deployment_id)
 
@@ -195,6 +289,29 @@ def _check_entry(path: Path, issuer: str, entry: Any) -> None:
         raise ConfigError(
             f"LTI_CONFIG file {path}: deployment_ids of {issuer} must be a list."
         )
+def forget_cached_registrations() -> None:
+    """After a change to registrations: this process reads them afresh (others within
+    REGISTRATION_CACHE_SECONDS)."""
+    if not has_app_context():
+        return
+    cache = current_app.extensions.get(REGISTRATION_CACHE_KEY)
+    if cache is not None:
+        cache.clear()
+
+
+@event.listens_for(FlaskSession, "after_flush")
+def _note_registration_changes(session: Any, flush_context: Any) -> None:
+    """Remember that this transaction wrote registrations or deployments (an admin page, a
+    command, dynamic registration…), so that the commit can drop the cached copies."""
+    changed = session.new | session.dirty | session.deleted
+    if any(isinstance(row, PlatformRegistration | DeploymentRow) for row in changed):
+        session.info["registrations_changed"] = True
+
+
+@event.listens_for(FlaskSession, "after_commit")
+def _forget_after_commit(session: Any) -> None:
+    if session.info.pop("registrations_changed", False):
+        forget_cached_registrations()
 
 
 def _upsert_registration(issuer: str, entry: dict[str, Any]) -> None:

@@ -2,13 +2,17 @@
 
 Behaviour taken from Panopto's API notes: paging starts at page 0 and ends at an empty page
 (there are no totals); a 401 means the access token is no longer valid, so we refresh once and
-retry; a 429 means slow down, so we wait (honouring ``Retry-After``) and retry a few times.
+retry. Waiting out a 429 or a transient 5xx, and the circuit breaker, happen below this client
+in the HTTP transport (:class:`app.http.ResilientAdapter`); what still fails after that arrives
+here as a final status and becomes one of the errors in :mod:`app.errors`.
+
+GET answers may be served from a short per-user cache (:mod:`app.panopto.cache`); any other
+successful call empties that user's cache, so a change is seen at once.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -22,7 +26,10 @@ from ..errors import (
     PanoptoNotFound,
     PanoptoRateLimited,
     PanoptoRejected,
+    PanoptoUnavailable,
 )
+from ..http import CircuitOpenError
+from .cache import UserCache
 from .models import (
     TOP_FOLDER_ID,
     Folder,
@@ -39,13 +46,6 @@ T = TypeVar("T")
 
 API_PREFIX = "/Panopto/api/v1"
 
-#: Retries after a 429. Panopto's Moodle block retries up to 3 times; two keeps a chooser
-#: request under a few seconds even when Panopto is busy.
-RATE_LIMIT_RETRIES = 2
-#: Wait before the first retry when Panopto sends no Retry-After (Panopto's sample waits 1 s).
-RATE_LIMIT_BASE_DELAY_SECONDS = 1.0
-#: Never wait longer than this for one retry, whatever Retry-After says.
-RATE_LIMIT_MAX_DELAY_SECONDS = 5.0
 #: Safety stop for "read every page" loops, in case a server never returns an empty page.
 MAX_PAGES = 50
 
@@ -58,6 +58,7 @@ class PanoptoClient:
         ``OAuth2Session``), with timeouts.
     :param refresh: called once when Panopto answers 401; it must renew the token in ``http``
         or raise :class:`PanoptoNotConnected`.
+    :param cache: this user's short cache of GET answers; None to always ask Panopto.
     """
 
     def __init__(
@@ -65,13 +66,13 @@ class PanoptoClient:
         base_url: str,
         http: requests.Session,
         refresh: Callable[[], None],
-        sleep: Callable[[float], None] = time.sleep,
+        cache: UserCache | None = None,
     ) -> None:
         self._base_url = base_url
         self._api = base_url + API_PREFIX
         self._http = http
         self._refresh = refresh
-        self._sleep = sleep
+        self._cache = cache
 
     def list_child_folders(
         self, parent_id: str = TOP_FOLDER_ID, page: int = 0
@@ -174,44 +175,48 @@ class PanoptoClient:
         )
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return _json(self._send("GET", path, params), "GET", path)
+        if self._cache is not None:
+            cached = self._cache.get(path, params)
+            if cached is not None:
+                return cached
+
+        data = _json(self._send("GET", path, params), "GET", path)
+
+        if self._cache is not None:
+            self._cache.put(path, params, data)
+        return data
 
     def _send(
         self,
         method: str,
         path: str,
         params: dict[str, Any] | None = None,
-        **body: Any,
+        **kwargs: Any,
     ) -> Any:
-        refreshed = False
-        rate_limited = 0
+        """Send one call (``kwargs`` go to requests: ``json``, ``data``…), refreshing the
+        token once on a 401; raise the matching error for a final failure."""
+        response = self._request(method, path, params, **kwargs)
+        if response.status_code == 401:
+            logger.debug("Panopto answered 401; refreshing the token once")
+            self._refresh()
+            response = self._request(method, path, params, **kwargs)
 
-        while True:
-            response = self._request(method, path, params, **body)
-
-            if response.status_code == 401 and not refreshed:
-                logger.debug("Panopto answered 401; refreshing the token once")
-                self._refresh()
-                refreshed = True
-                continue
-
-            if response.status_code == 429 and rate_limited < RATE_LIMIT_RETRIES:
-                self._sleep(_retry_delay(response, rate_limited))
-                rate_limited += 1
-                continue
-
-            _raise_for_status(method, path, response)
-            return response
+        _raise_for_status(method, path, response)
+        if method != "GET" and self._cache is not None:
+            self._cache.clear()
+        return response
 
     def _request(
-        self, method: str, path: str, params: dict[str, Any] | None, **body: Any
+        self, method: str, path: str, params: dict[str, Any] | None, **kwargs: Any
     ) -> Any:
         try:
-            return self._http.request(method, self._api + path, params=params, **body)
+            return self._http.request(method, self._api + path, params=params, **kwargs)
         except OAuthError as err:
             # authlib refreshes expired tokens before sending; a refused refresh lands here.
             logger.info("Panopto refused to refresh a token: %s", err.error)
             raise PanoptoNotConnected() from err
+        except CircuitOpenError as err:
+            raise PanoptoUnavailable() from err
         except requests.RequestException as err:
             logger.warning("Panopto %s %s failed: %s", method, path, type(err).__name__)
             raise PanoptoError() from err
@@ -240,15 +245,6 @@ def _json(response: Any, method: str, path: str) -> Any:
 def _results(data: Any) -> list[dict[str, Any]]:
     results = data.get("Results") if isinstance(data, dict) else None
     return [item for item in results or [] if isinstance(item, dict) and item.get("Id")]
-
-
-def _retry_delay(response: Any, attempt: int) -> float:
-    header = response.headers.get("Retry-After", "")
-    try:
-        delay = float(header)
-    except ValueError:
-        delay = RATE_LIMIT_BASE_DELAY_SECONDS * (2**attempt)
-    return max(0.0, min(delay, RATE_LIMIT_MAX_DELAY_SECONDS))
 
 
 def _raise_for_status(method: str, path: str, response: Any) -> None:

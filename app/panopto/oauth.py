@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from authlib.integrations.base_client.errors import OAuthError
 
-from ..errors import PanoptoError, PanoptoNotConnected
-from ..http import OAuthHttpSession
+from ..errors import PanoptoError, PanoptoNotConnected, PanoptoUnavailable
+from ..http import CircuitOpenError, OAuthHttpSession, ResilientAdapter
+from .cache import ResponseCache
 from .client import PanoptoClient
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ class TokenStore(Protocol):
 
 
 class PanoptoOAuth:
-    """Builds sign-in URLs, exchanges codes and hands out clients with fresh tokens."""
+    """Builds sign-in URLs, exchanges codes and hands out clients with fresh tokens.
+
+    :param transport: sends every call to Panopto, token calls included (retries, circuit
+        breaker, metrics); shared by the sessions of a process. None: plain requests.
+    :param cache: short cache of GET answers handed to each client; None for none.
+    """
 
     def __init__(
         self,
@@ -62,6 +68,8 @@ class PanoptoOAuth:
         redirect_uri: str,
         tokens: TokenStore,
         sleep: Callable[[float], None] = time.sleep,
+        transport: ResilientAdapter | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         self.base_url = base_url
         self._client_id = client_id
@@ -69,6 +77,8 @@ class PanoptoOAuth:
         self._redirect_uri = redirect_uri
         self._tokens = tokens
         self._sleep = sleep
+        self._transport = transport
+        self._cache = cache
 
     def authorization_url(self, state: str) -> str:
         """The Panopto sign-in page URL for a new authorization code flow."""
@@ -88,6 +98,8 @@ class PanoptoOAuth:
             raise PanoptoNotConnected(
                 "Panopto did not accept the sign-in. Please sign in again."
             ) from err
+        except CircuitOpenError as err:
+            raise PanoptoUnavailable() from err
         except OSError as err:
             logger.warning("Panopto token endpoint unreachable: %s", type(err).__name__)
             raise PanoptoError() from err
@@ -115,8 +127,16 @@ class PanoptoOAuth:
             # then goes through _refresh, which forgets the dead token.
             self._refresh(session, user)
 
+        cache = (
+            self._cache.for_user(self.base_url, user.issuer, user.subject)
+            if self._cache is not None
+            else None
+        )
         return PanoptoClient(
-            self.base_url, session, refresh=lambda: self._refresh(session, user)
+            self.base_url,
+            session,
+            refresh=lambda: self._refresh(session, user),
+            cache=cache,
         )
 
     def _session(
@@ -136,6 +156,7 @@ class PanoptoOAuth:
             token=token,
             token_endpoint=self.base_url + TOKEN_PATH,
             update_token=save,
+            transport=self._transport,
         )
 
     def _refresh(self, session: OAuthHttpSession, user: UserKey) -> None:
@@ -153,6 +174,8 @@ class PanoptoOAuth:
             # Conditional, so that a newer token another worker saved meanwhile survives.
             self._tokens.delete(user, refresh_token=used)
             raise PanoptoNotConnected() from err
+        except CircuitOpenError as err:
+            raise PanoptoUnavailable() from err
         except OSError as err:
             raise PanoptoError() from err
 

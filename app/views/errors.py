@@ -12,6 +12,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .. import metrics
 from ..errors import ToolError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,11 @@ HTTP_MESSAGES = {
 }
 
 
+#: Paths whose failures are launch failures (by path, not endpoint: a wrong method on the
+#: launch URL fails before any endpoint is chosen).
+LAUNCH_STEPS = {"/lti/login": "login", "/lti/launch": "launch"}
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ToolError, _tool_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -31,17 +37,22 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _tool_error(error: ToolError):
+    # A server-side failure (the store down, say) keeps its own code as the reason.
+    reason = error.code if error.status >= 500 else None
+    _count_launch_failure(reason or metrics.launch_failure_reason(error.message))
     return _respond(error.status, error.code, error.message, error.retryable)
 
 
 def _http_error(error: HTTPException):
     status = error.code or 500
     message = HTTP_MESSAGES.get(status, "This request could not be handled.")
+    _count_launch_failure(f"http_{status}")
     return _respond(status, f"http_{status}", message, retryable=False)
 
 
 def _unexpected_error(error: Exception):
     logger.exception("Unexpected error on %s %s", request.method, request.path)
+    _count_launch_failure("internal_error")
     return _respond(
         500,
         "internal_error",
@@ -55,6 +66,13 @@ def _respond(status: int, code: str, message: str, retryable: bool):
         body = {"error": {"code": code, "message": message, "retryable": retryable}}
         return jsonify(body), status
     return render_template("error.html", status=status, message=message), status
+
+
+def _count_launch_failure(reason: str) -> None:
+    """Refused logins and launches are counted by reason (see app.metrics)."""
+    step = LAUNCH_STEPS.get(request.path)
+    if step is not None:
+        metrics.LAUNCH_FAILURES.labels(step, reason).inc()
 
 
 def _wants_json() -> bool:

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from pylti1p3.exception import LtiException, OIDCException, ToolConfException
 from werkzeug.wrappers import Response
 
-from .. import services
+from .. import metrics, services
 from ..errors import LaunchError
 from ..lti.errors import explain
 from ..store import KeyValueStore
@@ -78,6 +78,7 @@ def launch() -> str:
         "a deep-linking launch" if is_deep_link else "a resource launch",
         launch_data.get("iss"),
     )
+    metrics.LAUNCHES.labels("deep_link" if is_deep_link else "resource").inc()
     if is_deep_link:
         return chooser.open_chooser(message_launch.get_launch_id(), launch_data)
     if message_launch.is_resource_launch():

@@ -53,10 +53,14 @@ def simulate_site() -> Response | None:
     if latency_ms:
         time.sleep(latency_ms / 1000)
 
+    sim.count_rest_call()
     fault = sim.faults.take()
     if fault is not None:
         logger.info("injected fault %s on %s", fault.mode, request.path)
-        return _fault_response(fault.status, fault.retry_after)
+        if fault.status is None:
+            time.sleep((fault.delay_ms or 0) / 1000)
+        else:
+            return _fault_response(fault.status, fault.retry_after)
 
     g.user_id = _authenticate()
     sim.uploads.advance_all()

@@ -47,13 +47,22 @@ def set_faults() -> Response | tuple[Response, int]:
 
     try:
         fault = current_simulator().faults.set(
-            body["mode"], body.get("count", 1), body.get("retry_after")
+            body["mode"],
+            body.get("count", 1),
+            body.get("retry_after"),
+            body.get("delay_ms"),
         )
     except FaultError as err:
         return _bad_request(str(err))
 
     logger.info("fault planned: %s x%s", fault.mode, fault.count)
     return jsonify(fault.as_dict())
+
+
+@bp.get("/stats")
+def stats() -> Response:
+    """How many REST calls the simulator has received since start or reset."""
+    return jsonify({"rest_calls": current_simulator().rest_calls})
 
 
 @bp.post("/expire-tokens")

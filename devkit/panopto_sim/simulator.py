@@ -11,7 +11,8 @@ In-process tests reach the same controls as the ``/_sim`` routes through it::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -35,6 +36,9 @@ class Simulator:
     oauth: SimAuthorizationServer
     protector: ResourceProtector
     uploads: UploadStore
+    #: REST calls received since start or reset, faulted ones included.
+    rest_calls: int = 0
+    _calls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -56,12 +60,18 @@ class Simulator:
             return 0
         return self.tokens.expire_access_tokens(user.id)
 
+    def count_rest_call(self) -> None:
+        with self._calls_lock:
+            self.rest_calls += 1
+
     def reset(self) -> None:
-        """Back to the seed: data, tokens, codes and faults."""
+        """Back to the seed: data, tokens, codes, faults and the call count."""
         self.store.reset()
         self.tokens.reset()
         self.faults.clear()
         self.uploads.reset()
+        with self._calls_lock:
+            self.rest_calls = 0
 
 
 def current_simulator() -> Simulator:

@@ -23,6 +23,7 @@ def demo(tmp_path_factory) -> Iterator[DemoStack]:
         database_url=f"sqlite:///{workdir / 'tool.sqlite3'}",
         # Long enough to see "still processing", short enough to wait for "ready".
         panopto_settings={"SIM_PROCESSING_SECONDS": "4"},
+        redis_url="",
     )
     with stack:
         yield stack

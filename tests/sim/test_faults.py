@@ -30,7 +30,12 @@ def test_next_n_calls_fail_then_recover(
 
     planned = client.post("/_sim/faults", json={"mode": mode, "count": 2})
 
-    assert planned.get_json() == {"mode": mode, "count": 2, "retry_after": None}
+    assert planned.get_json() == {
+        "mode": mode,
+        "count": 2,
+        "retry_after": None,
+        "delay_ms": None,
+    }
     assert statuses(panopto, 3) == [status, status, 200]
 
 
@@ -98,6 +103,9 @@ def test_python_access_to_the_same_controls(
         {"mode": "down", "count": "2"},
         {"mode": "down", "retry_after": 3},
         {"mode": "rate_limit", "retry_after": -1},
+        {"mode": "slow"},
+        {"mode": "slow", "delay_ms": 0},
+        {"mode": "down", "delay_ms": 100},
         ["down"],
     ],
 )
@@ -154,6 +162,36 @@ def test_injector_counts_down_and_is_then_empty() -> None:
     ]
     with pytest.raises(FaultError):
         injector.set("down", count=True)
+
+
+def test_slow_answers_normally_after_the_delay(
+    client: FlaskClient, panopto: PanoptoCaller
+) -> None:
+    panopto.token("ina.instructor")
+    client.post("/_sim/faults", json={"mode": "slow", "count": 1, "delay_ms": 150})
+
+    started = time.monotonic()
+    slow = panopto.get(ROUTE, "ina.instructor")
+    slow_seconds = time.monotonic() - started
+    started = time.monotonic()
+    fast = panopto.get(ROUTE, "ina.instructor")
+
+    assert (slow.status_code, fast.status_code) == (200, 200)
+    assert slow_seconds >= 0.15
+    assert time.monotonic() - started < 0.15
+
+
+def test_every_rest_call_is_counted_faulted_or_not(
+    client: FlaskClient, panopto: PanoptoCaller, sim: Simulator
+) -> None:
+    panopto.token("ina.instructor")
+    sim.faults.set("down", count=1)
+
+    statuses(panopto, 3)
+
+    assert client.get("/_sim/stats").get_json() == {"rest_calls": 3}
+    client.post("/_sim/reset", json={})
+    assert sim.rest_calls == 0
 
 
 def test_latency_is_applied_per_call() -> None:

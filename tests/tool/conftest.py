@@ -16,6 +16,7 @@ from tests.tool.lti_harness import (
     new_key_pair,
     registrations_json,
 )
+from tests.tool.sim_helpers import simulator
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +67,17 @@ def app_config(app_config, tmp_path, platform_keys, tool_key_pair):
 @pytest.fixture
 def platform(client, tool_url, platform_keys) -> PlatformDriver:
     return PlatformDriver(client, tool_url, platform_keys)
+
+
+@pytest.fixture
+def sim_url(panopto_sim) -> str:
+    return panopto_sim[0]
+
+
+@pytest.fixture
+def sim(panopto_sim):
+    """The simulator's in-process controls: faults, call count, token expiry, reset."""
+    return simulator(panopto_sim[1])
 
 
 @pytest.fixture

@@ -59,7 +59,14 @@ def test_without_auto_migration_the_database_is_left_alone(app_config, tmp_path)
 
 
 def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
-    database = tmp_path / "cli.sqlite3"
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+    assert "(head)" in upgrade_from_the_command_line(app_config, url)
+    assert "stored_values" in inspect(create_engine(url)).get_table_names()
+
+
+def upgrade_from_the_command_line(app_config, url: str) -> str:
+    """``flask --app wsgi db upgrade`` then ``db current``; returns what the latter says."""
     environment = {
         **os.environ,
         "SECRET_KEY": "cli-test",
@@ -67,8 +74,9 @@ def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
         "PANOPTO_CLIENT_ID": "cli",
         "PANOPTO_CLIENT_SECRET": "cli",
         "TOOL_KEYS_DIR": str(app_config["TOOL_KEYS_DIR"]),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "DB_AUTO_MIGRATE": "false",
+        "LOG_LEVEL": "WARNING",
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
 
@@ -76,12 +84,7 @@ def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
     current = subprocess.run(
         [*flask, "current"], cwd=ROOT, env=environment, check=True, capture_output=True
     )
-
-    assert "(head)" in current.stdout.decode()
-    assert (
-        "stored_values"
-        in inspect(create_engine(f"sqlite:///{database}")).get_table_names()
-    )
+    return current.stdout.decode()
 
 
 def _start_tool(config: dict) -> int:
@@ -129,3 +132,37 @@ def test_workers_writing_the_same_key_and_token_at_once_do_not_collide(app, app_
         results = list(pool.map(_set_and_save_in_a_new_process, [config] * 4))
 
     assert results == ["done"] * 4
+
+
+# -- PostgreSQL (DATABASE_URL; .ci/run sets it) ------------------------------------------
+
+
+def test_on_postgresql_the_migrations_build_exactly_the_model_schema(
+    app_config, postgres_url
+):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": postgres_url})
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert db.engine.dialect.driver == "psycopg"
+        differences = compare_metadata(
+            MigrationContext.configure(connection), db.metadata
+        )
+
+    assert differences == []
+
+
+def test_on_postgresql_workers_starting_together_migrate_once(app_config, postgres_url):
+    """The advisory lock serialises start-up across processes (and hosts)."""
+    config = {**app_config, "SQLALCHEMY_DATABASE_URI": postgres_url}
+
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(_start_tool, [config] * 4))
+
+    assert counts == [counts[0]] * 4 and counts[0] >= 1
+
+
+def test_on_postgresql_flask_db_upgrade_migrates_from_the_command_line(
+    app_config, postgres_url
+):
+    assert "(head)" in upgrade_from_the_command_line(app_config, postgres_url)
+    assert "stored_values" in inspect(create_engine(postgres_url)).get_table_names()

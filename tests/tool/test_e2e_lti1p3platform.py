@@ -33,7 +33,7 @@ from tests.tool.lti_harness import (
     now,
 )
 from tests.tool.pages import chooser_token, parse
-from tests.tool.sim_helpers import sign_in_at_panopto, start_sign_in
+from tests.tool.sim_helpers import INA, sign_in_at_panopto, start_sign_in
 
 LECTURE_1 = seed.lecture_id(1)
 CAFE = seed.SESSION_CAFE
@@ -65,7 +65,9 @@ def open_chooser(platform: PlatformDriver, **launch_options) -> Chooser:
     return Chooser(platform, token, form.claims, form.id_token)
 
 
-def sign_in_to_panopto(chooser: Chooser, sim_url: str, tool_url: str) -> dict[str, str]:
+def sign_in_to_panopto(
+    chooser: Chooser, sim_url: str, tool_url: str, user: tuple[str, str] = INA
+) -> dict[str, str]:
     """The pop-up: /panopto/connect, the simulator's sign-in page, then /panopto/callback.
 
     Returns the callback's query (code and state).
@@ -79,7 +81,7 @@ def sign_in_to_panopto(chooser: Chooser, sim_url: str, tool_url: str) -> dict[st
     assert authorize_query["client_id"] == [SIM_CLIENT_ID]
     assert authorize_query["redirect_uri"] == [tool_url + "/panopto/callback"]
 
-    callback = sign_in_at_panopto(authorize)
+    callback = sign_in_at_panopto(authorize, user)
 
     assert callback.startswith(tool_url + "/panopto/callback?")
     query = dict(parse_qsl(urlsplit(callback).query))
@@ -361,8 +363,11 @@ def test_each_response_has_a_fresh_nonce(signed_in, sim_platform):
     assert len(nonces) == 2
 
 
-def test_panopto_down_is_a_retryable_json_error(signed_in, panopto_sim):
-    panopto_sim[1].extensions["panopto_sim"].faults.set("down", count=1)
+def test_panopto_down_after_the_retries_is_a_retryable_json_error(
+    signed_in, panopto_sim
+):
+    # The first attempt and both retries fail.
+    panopto_sim[1].extensions["panopto_sim"].faults.set("down", count=3)
 
     response = signed_in.api("GET", "/folders")
 

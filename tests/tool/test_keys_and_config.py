@@ -15,7 +15,7 @@ from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
 from app import create_app
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_log_settings, load_settings
 from app.extensions import db
 from app.keys import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from app.lti.tool_config import DatabaseToolConf, load_registrations_file
@@ -376,7 +376,23 @@ REQUIRED = {
     "PANOPTO_CLIENT_ID": "client-id",
     "PANOPTO_CLIENT_SECRET": "a-client-secret-for-tests",
 }
-OPTIONAL = ("LTI_CONFIG", "TOOL_KEYS_DIR", "DATABASE_URL", "DB_AUTO_MIGRATE")
+OPTIONAL = (
+    "LTI_CONFIG",
+    "TOOL_KEYS_DIR",
+    "DATABASE_URL",
+    "DB_AUTO_MIGRATE",
+    "REDIS_URL",
+    "REDIS_KEY_PREFIX",
+    "PANOPTO_CACHE_SECONDS",
+    "PANOPTO_READ_TIMEOUT_SECONDS",
+    "PANOPTO_RETRIES",
+    "PANOPTO_BREAKER_FAILURES",
+    "PANOPTO_BREAKER_RESET_SECONDS",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "REGISTRATION_CACHE_SECONDS",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+)
 
 
 @pytest.fixture
@@ -536,3 +552,156 @@ def test_gunicorn_stops_with_the_reason_when_a_setting_is_wrong(environment, tmp
     assert result.returncode == 3
     assert b"The Panopto tool cannot start: LTI_CONFIG names" in result.stderr
     assert b"Traceback" not in result.stderr
+def test_production_settings_have_defaults(environment):
+    settings = load_settings()
+
+    assert settings.redis_url is None
+    assert settings.redis_key_prefix == "panopto-tool:"
+    assert settings.panopto_cache_seconds == 30
+    assert settings.panopto_read_timeout_seconds == 10
+    assert settings.panopto_retries == 2
+    assert settings.panopto_breaker_failures == 5
+    assert settings.panopto_breaker_reset_seconds == 30
+    assert load_log_settings() == ("json", "INFO")
+
+
+def test_production_settings_are_read_from_the_environment(environment):
+    environment.setenv("REDIS_URL", "redis://:s3cret-redis-password@cache:6379/2")
+    environment.setenv("REDIS_KEY_PREFIX", "ontrack-video:")
+    environment.setenv("PANOPTO_CACHE_SECONDS", "0")
+    environment.setenv("PANOPTO_READ_TIMEOUT_SECONDS", "4.5")
+    environment.setenv("PANOPTO_RETRIES", "3")
+    environment.setenv("PANOPTO_BREAKER_FAILURES", "8")
+    environment.setenv("PANOPTO_BREAKER_RESET_SECONDS", "60")
+    environment.setenv("LOG_FORMAT", "text")
+    environment.setenv("LOG_LEVEL", "warning")
+
+    settings = load_settings()
+
+    assert settings.redis_url == "redis://:s3cret-redis-password@cache:6379/2"
+    assert "s3cret-redis-password" not in repr(settings)
+    assert settings.redis_key_prefix == "ontrack-video:"
+    assert settings.panopto_cache_seconds == 0
+    assert settings.panopto_read_timeout_seconds == 4.5
+    assert settings.panopto_retries == 3
+    assert settings.panopto_breaker_failures == 8
+    assert settings.panopto_breaker_reset_seconds == 60
+    assert load_log_settings() == ("text", "WARNING")
+
+
+@pytest.mark.parametrize(
+    "given, used",
+    [
+        (
+            "postgresql://tool@db.example/tool",
+            "postgresql+psycopg://tool@db.example/tool",
+        ),
+        (
+            "postgres://tool@db.example/tool",
+            "postgresql+psycopg://tool@db.example/tool",
+        ),
+        ("postgresql+psycopg://tool@db/tool", "postgresql+psycopg://tool@db/tool"),
+        ("sqlite:////var/lib/tool.sqlite3", "sqlite:////var/lib/tool.sqlite3"),
+    ],
+)
+def test_postgresql_urls_use_the_psycopg_3_driver(environment, given, used):
+    environment.setenv("DATABASE_URL", given)
+
+    assert load_settings().database_url == used
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PANOPTO_CACHE_SECONDS", "soon"),
+        ("PANOPTO_CACHE_SECONDS", "-1"),
+        ("PANOPTO_READ_TIMEOUT_SECONDS", "0"),
+        ("PANOPTO_BREAKER_FAILURES", "0"),
+        ("PANOPTO_BREAKER_RESET_SECONDS", "0.5"),
+        ("PANOPTO_RETRIES", "-2"),
+        ("LOG_FORMAT", "xml"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_malformed_production_settings_are_refused_by_name(environment, name, value):
+    environment.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+        load_log_settings()
+
+
+# -- registrations read through the per-process cache -----------------------------------
+
+NEW_AUTH_URL = "https://ontrack.test/lti/authorize-moved"
+
+
+def login_location(app, platform_keys, tool_url) -> str:
+    driver = PlatformDriver(app.test_client(), tool_url, platform_keys)
+    response = driver.client.get(driver.login_url().removeprefix(tool_url))
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return response.headers["Location"]
+
+
+def move_auth_url_behind_the_tools_back(app) -> None:
+    """Change the row as another process would: straight in the database, not through
+    this process's ORM session."""
+    from sqlalchemy import create_engine, update
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as connection:
+        connection.execute(
+            update(PlatformRegistration).values(auth_login_url=NEW_AUTH_URL)
+        )
+    engine.dispose()
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_cache_time_is_over(
+    app_config, platform_keys, tool_url
+):
+    import time
+
+    app = create_app({**app_config, "REGISTRATION_CACHE_SECONDS": 0.3})
+    assert login_location(app, platform_keys, tool_url).startswith(AUTH_LOGIN_URL)
+
+    move_auth_url_behind_the_tools_back(app)
+    still_cached = login_location(app, platform_keys, tool_url)
+    time.sleep(0.35)
+
+    assert still_cached.startswith(AUTH_LOGIN_URL + "?")
+    assert login_location(app, platform_keys, tool_url).startswith(NEW_AUTH_URL)
+
+
+def test_a_change_made_through_this_process_is_seen_at_once(
+    app, platform_keys, tool_url
+):
+    assert login_location(app, platform_keys, tool_url).startswith(AUTH_LOGIN_URL)
+
+    with app.app_context():
+        row = db.session.execute(select(PlatformRegistration)).scalars().first()
+        row.auth_login_url = NEW_AUTH_URL
+        db.session.commit()
+
+    assert login_location(app, platform_keys, tool_url).startswith(NEW_AUTH_URL)
+
+
+def test_a_new_registration_is_seen_at_once(app, platform_keys, tool_url):
+    stranger = PlatformDriver(
+        app.test_client(), tool_url, platform_keys, client_id="added-later"
+    )
+    url = stranger.login_url().removeprefix(tool_url)
+    refused = stranger.client.get(url)
+
+    with app.app_context():
+        registration = PlatformRegistration(
+            issuer=PLATFORM_ISSUER,
+            client_id="added-later",
+            auth_login_url=NEW_AUTH_URL,
+        )
+        db.session.add(registration)
+        db.session.commit()
+    accepted = stranger.client.get(url)
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].startswith(NEW_AUTH_URL)

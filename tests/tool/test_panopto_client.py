@@ -12,16 +12,8 @@ from app.errors import (
     PanoptoError,
     PanoptoNotConnected,
     PanoptoNotFound,
-    PanoptoRateLimited,
 )
-from app.http import OAuthHttpSession
-from app.panopto.client import (
-    RATE_LIMIT_BASE_DELAY_SECONDS,
-    RATE_LIMIT_MAX_DELAY_SECONDS,
-    RATE_LIMIT_RETRIES,
-    PanoptoClient,
-    iterate_pages,
-)
+from app.panopto.client import PanoptoClient, iterate_pages
 from app.panopto.models import TOP_FOLDER_ID, Folder, Page, Session
 from app.panopto.oauth import PanoptoOAuth, UserKey
 from app.services import DatabaseTokenStore
@@ -33,21 +25,10 @@ from tests.tool.sim_helpers import (
     MemoryTokens,
     password_token,
     refresh_grant,
-    simulator,
 )
 
 USER = UserKey("https://ontrack.test", "ontrack-user-42")
 UNKNOWN_SESSION = "5e550000-0000-4000-8000-0000000fffff"
-
-
-@pytest.fixture
-def sim_url(panopto_sim) -> str:
-    return panopto_sim[0]
-
-
-@pytest.fixture
-def sim(panopto_sim):
-    return simulator(panopto_sim[1])
 
 
 @pytest.fixture
@@ -71,30 +52,6 @@ def oauth(sim_url, tool_url, tokens) -> PanoptoOAuth:
 @pytest.fixture
 def client(oauth) -> PanoptoClient:
     return oauth.client_for(USER)
-
-
-class FakeSleep:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-def client_with_sleep(
-    sim_url: str, tokens: MemoryTokens, sleep: FakeSleep
-) -> PanoptoClient:
-    """A client whose waits are recorded instead of slept; a 401 is not expected here."""
-
-    def no_refresh() -> None:
-        raise AssertionError("no refresh expected")
-
-    return PanoptoClient(
-        sim_url,
-        OAuthHttpSession(token=tokens.load(USER)),
-        refresh=no_refresh,
-        sleep=sleep,
-    )
 
 
 # -- listings and paging --------------------------------------------------------------
@@ -393,49 +350,7 @@ def test_user_who_never_signed_in_is_not_connected(oauth):
     assert not oauth.is_connected(UserKey("https://ontrack.test", "someone-new"))
 
 
-# -- 429, 5xx, unreachable --------------------------------------------------------------
-
-
-def test_429_with_retry_after_waits_as_told_and_retries(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=2, retry_after=3)
-
-    session = client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert session.id == seed.lecture_id(1)
-    assert sleep.waits == [3.0, 3.0]
-
-
-def test_429_without_retry_after_backs_off_exponentially(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=2)
-
-    client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert sleep.waits == [
-        RATE_LIMIT_BASE_DELAY_SECONDS,
-        2 * RATE_LIMIT_BASE_DELAY_SECONDS,
-    ]
-
-
-def test_429_retry_after_is_capped(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=1, retry_after=3600)
-
-    client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert sleep.waits == [RATE_LIMIT_MAX_DELAY_SECONDS]
-
-
-def test_429_that_outlasts_the_retries_is_rate_limited(sim, sim_url, tokens):
-    sleep = FakeSleep()
-    sim.faults.set("rate_limit", count=RATE_LIMIT_RETRIES + 1, retry_after=1)
-
-    with pytest.raises(PanoptoRateLimited) as caught:
-        client_with_sleep(sim_url, tokens, sleep).get_session(seed.lecture_id(1))
-
-    assert len(sleep.waits) == RATE_LIMIT_RETRIES
-    assert caught.value.retryable is True
+# -- 5xx and unreachable, without the resilient transport (see test_panopto_resilience) --
 
 
 @pytest.mark.parametrize("mode", ["down", "server_error"])
