@@ -132,9 +132,10 @@ def _open_chooser(browser: requests.Session, platform: Platform, tool_url: str) 
 
 def _sign_in(browser: requests.Session, tool_url: str, token: str) -> None:
     """The chooser's pop-up: /panopto/connect, Panopto's sign-in form, /panopto/callback."""
-    connect = browser.get(
+    connect = browser.post(
         tool_url + "/panopto/connect",
-        params={"t": token},
+        data={"token": token},
+        headers={"Origin": tool_url},
         allow_redirects=False,
         timeout=HTTP_TIMEOUT,
     )

@@ -197,7 +197,7 @@ def open_chooser(env: dict[str, str], tool_url: str, sim_url: str) -> str:
     from app import create_app
     from tests.tool.lti_harness import KeyPair, PlatformDriver
     from tests.tool.pages import chooser_token
-    from tests.tool.sim_helpers import sign_in_at_panopto
+    from tests.tool.sim_helpers import sign_in_at_panopto, start_sign_in
 
     private_pem, public_pem = json.loads(env["_PLATFORM_KEYS"])
     app = create_app(
@@ -218,7 +218,7 @@ def open_chooser(env: dict[str, str], tool_url: str, sim_url: str) -> str:
     _, page = platform.deep_link_launch()
     token = chooser_token(page.get_data(as_text=True))
 
-    connect = client.get("/panopto/connect", query_string={"t": token})
+    connect = start_sign_in(client, token, tool_url)
     callback = sign_in_at_panopto(connect.headers["Location"])
     done = client.get(
         "/panopto/callback", query_string=dict(parse_qsl(urlsplit(callback).query))

@@ -39,7 +39,7 @@ from tests.tool.lti_harness import (
     registrations_json,
 )
 from tests.tool.pages import chooser_token, parse
-from tests.tool.sim_helpers import sign_in_at_panopto
+from tests.tool.sim_helpers import sign_in_at_panopto, start_sign_in
 from tests.tool.test_e2e_lti1p3platform import (
     CAFE,
     LECTURE_1,
@@ -239,8 +239,8 @@ def open_chooser_across(cluster: Cluster, keys) -> Chooser:
 
 def sign_in_across(cluster: Cluster, chooser: Chooser) -> None:
     """The pop-up starts on instance a; Panopto sends it back to instance b."""
-    connect = cluster.a.get("/panopto/connect", query_string={"t": chooser.token})
-    assert connect.status_code == 302
+    connect = start_sign_in(cluster.a, chooser.token, PUBLIC_URL)
+    assert connect.status_code == 303
     callback = sign_in_at_panopto(connect.headers["Location"])
     assert callback.startswith(PUBLIC_URL + "/panopto/callback?")
 
@@ -394,7 +394,7 @@ def test_an_outage_met_by_one_instance_makes_the_other_answer_at_once(
 def test_the_instances_share_the_state_of_a_panopto_sign_in(cluster, platform_keys):
     """A sign-in started on a and finished on b leaves no state behind to reuse."""
     chooser = open_chooser_across(cluster, platform_keys)
-    connect = cluster.a.get("/panopto/connect", query_string={"t": chooser.token})
+    connect = start_sign_in(cluster.a, chooser.token, PUBLIC_URL)
     state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
     callback = sign_in_at_panopto(connect.headers["Location"])
     query = dict(parse_qsl(urlsplit(callback).query))
