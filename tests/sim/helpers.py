@@ -30,13 +30,21 @@ PASSWORDS = {
     "stu.student": "stu-demo-pass",
 }
 
-SWAGGER_PATH = Path(
-    os.environ.get(
-        "PANOPTO_SWAGGER_PATH",
-        Path(__file__).resolve().parents[3]
-        / "shared/panopto/panopto-public-api.swagger.json",
-    )
-)
+SWAGGER_RELATIVE = Path("shared/panopto/panopto-public-api.swagger.json")
+
+
+def _find_swagger() -> Path:
+    """The swagger in the nearest ``shared/`` folder above the checkout.
+
+    A checkout may sit one level down (``/work/main``) or two (``/work/wt/NAME``) from the
+    folder that holds ``shared/``, so every parent is tried, nearest first.
+    """
+    parents = Path(__file__).resolve().parents
+    candidates = [parent / SWAGGER_RELATIVE for parent in parents]
+    return next((path for path in candidates if path.is_file()), candidates[3])
+
+
+SWAGGER_PATH = Path(os.environ.get("PANOPTO_SWAGGER_PATH") or _find_swagger())
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
