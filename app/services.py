@@ -6,6 +6,8 @@ place and the services stay free of Flask.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from typing import Any
 
@@ -13,9 +15,12 @@ from flask import current_app, url_for
 from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from sqlalchemy import select
 
+from .crypto import TokenCipher, TokenDecryptError
+from .errors import LaunchExpired
 from .extensions import db
 from .http import HttpSession
-from .keys import ToolKeys
+from .keys import KeyRing
+from .lti import platform_storage
 from .lti.launch import ToolMessageLaunch
 from .lti.storage import DatabaseLaunchDataStorage
 from .lti.tool_config import DatabaseToolConf
@@ -23,9 +28,21 @@ from .models import PanoptoToken
 from .panopto.oauth import PanoptoOAuth, UserKey
 from .store import KeyValueStore
 
+logger = logging.getLogger(__name__)
 
-def tool_keys() -> ToolKeys:
+#: Key prefix of "this LTI user signs in to Panopto as this provider user" (KeyValueStore).
+PROVIDER_IDENTITY_PREFIX = "panopto-provider-identity-"
+#: An identity recorded at a Deep Linking launch lasts as long as the chooser does.
+PROVIDER_IDENTITY_TTL_SECONDS = 4 * 60 * 60
+
+
+def tool_keys() -> KeyRing:
+    """The tool's keys; reading them picks up a rotation made by another process."""
     return current_app.extensions["tool_keys"]
+
+
+def token_cipher() -> TokenCipher:
+    return current_app.extensions["token_cipher"]
 
 
 def tool_config() -> DatabaseToolConf:
@@ -60,7 +77,15 @@ def message_launch() -> ToolMessageLaunch:
 
 
 def stored_launch(launch_id: str) -> ToolMessageLaunch:
-    """A launch validated earlier in this browser, read back from the shared store."""
+    """A launch validated earlier in this browser, read back from the shared store.
+
+    :raises LaunchExpired: while the launch still waits for its platform-storage check
+        (see :mod:`app.lti.platform_storage`): until then it may belong to someone else.
+    """
+    if platform_storage.is_pending(KeyValueStore(), launch_id):
+        raise LaunchExpired(
+            "This launch has not been verified yet. Close the tool and open it again."
+        )
     launch = ToolMessageLaunch.from_cache(
         launch_id,
         FlaskRequest(),
@@ -78,29 +103,69 @@ def panopto_oauth() -> PanoptoOAuth:
         client_id=config["PANOPTO_CLIENT_ID"],
         client_secret=config["PANOPTO_CLIENT_SECRET"],
         redirect_uri=url_for("panopto_auth.callback", _external=True),
-        tokens=DatabaseTokenStore(),
+        tokens=DatabaseTokenStore(token_cipher()),
+        provider_key=config.get("PANOPTO_IDP_APPLICATION_KEY"),
+        identities=StoredProviderIdentities(KeyValueStore()),
     )
 
 
+class StoredProviderIdentities:
+    """Provider user keys recorded at Deep Linking launches, in the shared store."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self._store = store
+
+    def remember(self, user: UserKey, provider_user_key: str) -> None:
+        self._store.set(
+            self._key(user), provider_user_key, PROVIDER_IDENTITY_TTL_SECONDS
+        )
+
+    def user_key_for(self, user: UserKey) -> str | None:
+        value = self._store.get(self._key(user))
+        return value if isinstance(value, str) else None
+
+    @staticmethod
+    def _key(user: UserKey) -> str:
+        digest = hashlib.sha256(f"{user.issuer}\n{user.subject}".encode()).hexdigest()
+        return PROVIDER_IDENTITY_PREFIX + digest
+
+
 class DatabaseTokenStore:
-    """Panopto tokens per LTI user, in the ``panopto_tokens`` table."""
+    """Panopto tokens per LTI user, in the ``panopto_tokens`` table, encrypted with Fernet.
+
+    A row that no configured key opens (its key was removed, or it was altered) is treated
+    as no token at all: it is deleted and the user signs in again.
+    """
+
+    def __init__(self, cipher: TokenCipher | None = None) -> None:
+        self._cipher = cipher or token_cipher()
 
     def load(self, user: UserKey) -> dict[str, Any] | None:
         row = self._row(user)
         if row is None:
             return None
+        try:
+            access_token = self._cipher.decrypt(row.access_token)
+            refresh_token = (
+                self._cipher.decrypt(row.refresh_token) if row.refresh_token else None
+            )
+        except TokenDecryptError:
+            logger.warning("A stored Panopto token could not be decrypted; dropping it")
+            self.delete(user)
+            return None
         return {
-            "access_token": row.access_token,
-            "refresh_token": row.refresh_token,
+            "access_token": access_token,
+            "refresh_token": refresh_token,
             "token_type": row.token_type,
             "expires_at": int(row.expires_at),
         }
 
     def save(self, user: UserKey, token: dict[str, Any]) -> None:
         row = self._row(user) or PanoptoToken(issuer=user.issuer, subject=user.subject)
-        row.access_token = token["access_token"]
+        row.access_token = self._cipher.encrypt(token["access_token"])
         # Panopto rotates refresh tokens: always keep the newest one we were given.
-        row.refresh_token = token.get("refresh_token") or row.refresh_token
+        if token.get("refresh_token"):
+            row.refresh_token = self._cipher.encrypt(token["refresh_token"])
         row.token_type = token.get("token_type") or "Bearer"
         row.expires_at = float(token.get("expires_at") or time.time() + 3600)
         db.session.add(row)

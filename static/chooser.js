@@ -314,6 +314,12 @@
     const button = el("insert-button");
     button.disabled = true;
     clearError();
+    // access-check.js warns when students would be refused and offers a fix first.
+    const check = window.PanoptoAccessCheck;
+    if (check && !(await check.confirm([...state.selection.values()]))) {
+      button.disabled = false;
+      return;
+    }
     setStatus("Inserting…");
     try {
       const body = await api(config.insertUrl, {
@@ -389,5 +395,6 @@
   });
 
   renderSelection();
-  openFolder(0);
+  // A launch that came without cookies is usable once lti-storage.js has verified it.
+  (window.ltiLaunchReady || Promise.resolve()).then(() => openFolder(0), () => {});
 })();

@@ -5,12 +5,16 @@ message always carries ``data`` (as ``null`` when the request had none). So we t
 library's message (issuer, audience, nonce, deployment, times), put our own items in, drop
 ``data`` when it was not sent, and sign it with the library's signer, which puts the ``kid``
 of our key in the header.
+
+The response honours the request's settings (Deep Linking 2.0 §4.4.1): items only of a
+type listed in ``accept_types``, at most one item unless ``accept_multiple`` is true, and
+``data`` echoed only when the request carried it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from pylti1p3.deep_link import DeepLink
 
@@ -35,15 +39,19 @@ class ResourceLinkItem:
     title: str
     description: str | None = None
     thumbnail_url: str | None = None
+    #: More custom parameters (the placement record's, see app.access); strings only.
+    extra_custom: dict[str, str] = field(default_factory=dict)
+
+    item_type: ClassVar[str] = "ltiResourceLink"
 
     def to_claim(self) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "type": "ltiResourceLink",
+            "type": self.item_type,
             "url": self.launch_url,
             "title": self.title,
             "iframe": dict(IFRAME_SIZE),
             # Values in `custom` must be strings (Deep Linking 2.0 §3.4.5).
-            "custom": {"panopto_session_id": self.session_id},
+            "custom": {**self.extra_custom, "panopto_session_id": self.session_id},
         }
         if self.description:
             item["text"] = self.description
@@ -67,10 +75,18 @@ def build_response_jwt(
 ) -> str:
     """Sign the Deep Linking response that carries ``items`` back to the platform.
 
-    :raises BadRequest: when more items are chosen than the platform accepts.
+    :raises BadRequest: when more items are chosen than the platform accepts, or of a type
+        it does not accept.
     """
     if len(items) > 1 and not accepts_multiple(settings):
         raise BadRequest("This place in OnTrack accepts only one video. Choose one.")
+    accepted = settings.get("accept_types")
+    accepted = accepted if isinstance(accepted, list) else []
+    if any(item.item_type not in accepted for item in items):
+        raise BadRequest(
+            "This place in OnTrack does not accept links to the Panopto tool, so no "
+            "video can be inserted here."
+        )
 
     message = deep_link.get_message_jwt([])
     message[CONTENT_ITEMS_CLAIM] = [item.to_claim() for item in items]

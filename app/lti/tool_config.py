@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..keys import ToolKeys
@@ -22,6 +24,17 @@ from ..models import Deployment as DeploymentRow
 from ..models import PlatformRegistration
 
 logger = logging.getLogger(__name__)
+
+DEPLOYMENT_ACTIVE = "active"
+DEPLOYMENT_HELD = "held"
+ACCESS_MODES = ("access_level", "grant")
+#: Per-deployment settings a registrations file may give under ``deployment_options``.
+DEPLOYMENT_OPTIONS = (
+    "access_mode",
+    "panopto_provider",
+    "username_claim",
+    "provider_sign_in",
+)
 
 
 class DatabaseToolConf(ToolConfAbstract):
@@ -121,9 +134,63 @@ def _default_registration_row(iss: str) -> PlatformRegistration | None:
 
 
 def _deployment_of(row: PlatformRegistration, deployment_id: str) -> Deployment | None:
-    if deployment_id not in {d.deployment_id for d in row.deployments}:
+    """Only an active deployment counts; a held one is not usable yet."""
+    active = {d.deployment_id for d in row.deployments if d.is_active}
+    if deployment_id not in active:
         return None
     return Deployment().set_deployment_id(deployment_id)
+
+
+def registration_row(iss: str, client_id: str) -> PlatformRegistration | None:
+    return _registration_row(iss, client_id)
+
+
+def deployment_row(
+    iss: str, client_id: str, deployment_id: str
+) -> DeploymentRow | None:
+    return db.session.execute(
+        select(DeploymentRow)
+        .join(PlatformRegistration)
+        .where(
+            PlatformRegistration.issuer == iss,
+            PlatformRegistration.client_id == client_id,
+            DeploymentRow.deployment_id == deployment_id,
+        )
+    ).scalar_one_or_none()
+
+
+def deployment_status(iss: str, client_id: str, deployment_id: str) -> str | None:
+    """``active``, ``held``, or None when the registration has no such deployment."""
+    row = deployment_row(iss, client_id, deployment_id)
+    return row.status if row else None
+
+
+def record_new_deployment(
+    iss: str, client_id: str, deployment_id: str, status: str
+) -> str:
+    """Add a deployment first seen in a launch; return the status it ends up with.
+
+    Two workers may see the same new deployment at once: the unique constraint lets one
+    insert win, and the other reads what the winner wrote.
+    """
+    registration = _registration_row(iss, client_id)
+    if registration is None:
+        raise LookupError("No such registration.")
+
+    db.session.add(
+        DeploymentRow(
+            registration_id=registration.id,
+            deployment_id=deployment_id,
+            status=status,
+            first_seen_at=time.time(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return deployment_status(iss, client_id, deployment_id) or status
+    return status
 
 
 def load_registrations_file(path: Path) -> int:
@@ -158,8 +225,57 @@ def _upsert_registration(issuer: str, entry: dict[str, Any]) -> None:
     row.key_set_url = entry.get("key_set_url")
     row.key_set = entry.get("key_set")
     row.is_default = bool(entry.get("default", False))
+    if "page_origins" in entry:
+        row.page_origins = list(entry["page_origins"] or []) or None
+    if "label" in entry:
+        row.label = entry["label"]
 
-    known = {d.deployment_id for d in row.deployments}
+    known = {d.deployment_id: d for d in row.deployments}
+    options = entry.get("deployment_options") or {}
     for deployment_id in entry.get("deployment_ids", []):
-        if deployment_id not in known:
-            row.deployments.append(DeploymentRow(deployment_id=deployment_id))
+        deployment = known.get(deployment_id)
+        if deployment is None:
+            deployment = DeploymentRow(
+                deployment_id=deployment_id, status=DEPLOYMENT_ACTIVE
+            )
+            row.deployments.append(deployment)
+        # A deployment listed in the file is approved by whoever wrote the file.
+        deployment.status = DEPLOYMENT_ACTIVE
+        apply_deployment_options(deployment, options.get(deployment_id) or {})
+
+
+def apply_deployment_options(
+    deployment: DeploymentRow, options: dict[str, Any]
+) -> None:
+    """Set the per-deployment access settings named in ``options``.
+
+    :raises ValueError: for an unknown option or a value of the wrong kind.
+    """
+    unknown = set(options) - set(DEPLOYMENT_OPTIONS)
+    if unknown:
+        raise ValueError(f"Unknown deployment option(s): {', '.join(sorted(unknown))}.")
+
+    if "access_mode" in options:
+        if options["access_mode"] not in ACCESS_MODES:
+            raise ValueError(f"access_mode must be one of {', '.join(ACCESS_MODES)}.")
+        deployment.access_mode = options["access_mode"]
+    if "panopto_provider" in options:
+        deployment.panopto_provider = options["panopto_provider"] or None
+    if "username_claim" in options:
+        deployment.username_claim = _username_claim(options["username_claim"])
+    if "provider_sign_in" in options:
+        deployment.provider_sign_in = bool(options["provider_sign_in"])
+
+
+#: Launch claims that may hold the LMS username, besides ``custom:NAME``.
+USERNAME_CLAIMS = ("sub", "email", "preferred_username")
+
+
+def _username_claim(value: Any) -> str:
+    if not isinstance(value, str) or not (
+        value in USERNAME_CLAIMS or (value.startswith("custom:") and len(value) > 7)
+    ):
+        raise ValueError(
+            "username_claim must be sub, email, preferred_username or custom:NAME."
+        )
+    return value

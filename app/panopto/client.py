@@ -119,12 +119,18 @@ class PanoptoClient:
             logger.warning("Panopto answered GET %s with a body that is not JSON", path)
             raise PanoptoError() from err
 
-    def _send(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any = None,
+    ) -> Any:
         refreshed = False
         rate_limited = 0
 
         while True:
-            response = self._request(method, path, params)
+            response = self._request(method, path, params, json)
 
             if response.status_code == 401 and not refreshed:
                 logger.debug("Panopto answered 401; refreshing the token once")
@@ -140,9 +146,13 @@ class PanoptoClient:
             _raise_for_status(method, path, response)
             return response
 
-    def _request(self, method: str, path: str, params: dict[str, Any] | None) -> Any:
+    def _request(
+        self, method: str, path: str, params: dict[str, Any] | None, json: Any = None
+    ) -> Any:
         try:
-            return self._http.request(method, self._api + path, params=params)
+            return self._http.request(
+                method, self._api + path, params=params, json=json
+            )
         except OAuthError as err:
             # authlib refreshes expired tokens before sending; a refused refresh lands here.
             logger.info("Panopto refused to refresh a token: %s", err.error)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from .. import services
+from .. import access, services
 from ..chooser_session import ChooserContext, issue_token, load_context
 from ..errors import BadRequest
 from ..lti.deep_linking import ResourceLinkItem, accepts_multiple, build_response_jwt
@@ -91,6 +91,7 @@ def insert():
                 title=session.name,
                 description=session.description,
                 thumbnail_url=session.thumbnail_url,
+                extra_custom=access.place(context.launch_data, session.id),
             )
         )
 

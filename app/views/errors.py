@@ -31,7 +31,9 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _tool_error(error: ToolError):
-    return _respond(error.status, error.code, error.message, error.retryable)
+    return _respond(
+        error.status, error.code, error.message, error.retryable, error.relaunch_url
+    )
 
 
 def _http_error(error: HTTPException):
@@ -50,11 +52,20 @@ def _unexpected_error(error: Exception):
     )
 
 
-def _respond(status: int, code: str, message: str, retryable: bool):
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    retryable: bool,
+    relaunch_url: str | None = None,
+):
     if _wants_json():
         body = {"error": {"code": code, "message": message, "retryable": retryable}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+    page = render_template(
+        "error.html", status=status, message=message, relaunch_url=relaunch_url
+    )
+    return page, status
 
 
 def _wants_json() -> bool:

@@ -215,12 +215,13 @@ def test_token_without_exp_or_iat_is_refused(platform, claim):
 # -- deployment and claims ------------------------------------------------------------
 
 
-def test_unregistered_deployment_is_refused(platform):
+def test_unregistered_deployment_is_held_for_approval(platform):
+    """By default a new deployment is recorded and held (tests/tool/test_deployments.py)."""
     form = platform.deep_link_form(platform.login())
     token = platform.resign(form, changes={DEPLOYMENT_ID: "someone-elses-deployment"})
 
     assert_refused(
-        platform.post(form, id_token=token), "deployment of the tool is not registered"
+        platform.post(form, id_token=token), "waiting for approval", status=403
     )
 
 
@@ -264,7 +265,7 @@ def test_deep_link_launch_missing_a_claim_is_refused(platform, claim, fragment):
 def test_resource_launch_without_resource_link_id_is_refused(platform):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={RESOURCE_LINK: {"title": "no id"}})
 
@@ -519,7 +520,7 @@ def test_resource_launch_with_a_malformed_session_id_is_refused(platform, sessio
 def test_resource_launch_with_custom_of_the_wrong_shape_is_refused(platform, custom):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={CUSTOM: custom})
 
@@ -534,7 +535,7 @@ def test_resource_launch_with_custom_of_the_wrong_shape_is_refused(platform, cus
 def test_resource_launch_with_a_non_string_session_id_is_refused(platform, session_id):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={CUSTOM: {"panopto_session_id": session_id}})
 

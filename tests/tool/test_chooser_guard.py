@@ -165,7 +165,7 @@ def test_every_endpoint_with_a_valid_token_asks_for_panopto_sign_in(
 
 def test_token_from_a_resource_launch_does_not_exist(platform):
     """A resource launch shows the player only: it issues no chooser token."""
-    _, response = platform.resource_launch(custom={"panopto_session_id": SESSION})
+    _, response = platform.resource_launch(custom=platform.placed(SESSION))
 
     assert response.status_code == 200
     assert 'id="chooser"' not in response.get_data(as_text=True)

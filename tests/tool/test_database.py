@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select
 
 from app import create_app
+from app.crypto import new_key
 from app.extensions import db
 from app.models import PlatformRegistration
 
@@ -69,6 +70,7 @@ def test_flask_db_upgrade_migrates_from_the_command_line(app_config, tmp_path):
         "TOOL_KEYS_DIR": str(app_config["TOOL_KEYS_DIR"]),
         "DATABASE_URL": f"sqlite:///{database}",
         "DB_AUTO_MIGRATE": "false",
+        "TOKEN_ENCRYPTION_KEYS": new_key(),
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
 

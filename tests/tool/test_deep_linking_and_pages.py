@@ -188,7 +188,10 @@ def test_chooser_page_carries_the_token_and_the_api_addresses(platform, app):
     assert chooser.attrs["data-multiple"] == "false"
     assert chooser.attrs["data-connect-url"] == "/panopto/connect"
     assert chooser.attrs["data-insert-url"] == "/chooser/api/insert"
-    assert page.one("script").attrs["src"] == "/static/chooser.js"
+    assert [script.attrs["src"] for script in page.all("script")] == [
+        "/static/access-check.js",
+        "/static/chooser.js",
+    ]
 
 
 def test_chooser_page_shows_the_placement_title_as_text(platform):
@@ -213,7 +216,7 @@ def test_chooser_page_shows_the_placement_title_as_text(platform):
 
 def test_player_embeds_the_session_from_the_configured_site_only(platform, app):
     _, response = platform.resource_launch(
-        custom={"panopto_session_id": PLAYER_SESSION_ID}, title="Lecture 1"
+        custom=platform.placed(PLAYER_SESSION_ID), title="Lecture 1"
     )
 
     assert response.status_code == 200
@@ -236,7 +239,7 @@ def test_player_shows_a_hostile_title_as_text(platform):
     hostile = '"><script>alert(1)</script>'
 
     _, response = platform.resource_launch(
-        custom={"panopto_session_id": PLAYER_SESSION_ID}, title=hostile
+        custom=platform.placed(PLAYER_SESSION_ID), title=hostile
     )
 
     body = response.get_data(as_text=True)
@@ -251,7 +254,7 @@ def test_player_shows_a_hostile_title_as_text(platform):
 def test_player_without_a_resource_link_title_has_a_default_title(platform):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(
         form,
