@@ -10,7 +10,7 @@ In-process tests reach the same controls as the ``/_sim`` routes through it::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -32,6 +32,8 @@ class Simulator:
     faults: FaultInjector
     oauth: SimAuthorizationServer
     protector: ResourceProtector
+    #: Every REST v1 call received, as (method, path): tests count calls with it.
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -58,6 +60,7 @@ class Simulator:
         self.store.reset()
         self.tokens.reset()
         self.faults.clear()
+        self.calls.clear()
 
 
 def current_simulator() -> Simulator:

@@ -98,7 +98,10 @@ def test_workers_starting_together_on_a_fresh_install_share_one_key(tmp_path):
     assert len(set(keys)) == 1
     assert (folder / PRIVATE_KEY_FILE).read_text() == keys[0]
     assert stat.S_IMODE((folder / PRIVATE_KEY_FILE).stat().st_mode) == 0o600
-    assert sorted(p.name for p in folder.iterdir()) == [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        PRIVATE_KEY_FILE,
+        PUBLIC_KEY_FILE,
+    ]
 
 
 def test_jwks_publishes_one_public_rs256_signing_key(client, app):
@@ -460,7 +463,9 @@ def test_settings_repr_shows_no_secret(environment):
         ("DYNAMIC_REGISTRATION_OPEN", "perhaps", "true or false"),
     ],
 )
-def test_settings_refuse_malformed_security_settings(environment, name, value, fragment):
+def test_settings_refuse_malformed_security_settings(
+    environment, name, value, fragment
+):
     environment.setenv(name, value)
 
     with pytest.raises(ConfigError, match=fragment) as raised:
