@@ -191,6 +191,10 @@ def _folders() -> list[Folder]:
                 TOM_ID: Role.VIEWER,
                 STU_ID: Role.VIEWER,
                 SASHA_ID: Role.VIEWER,
+                # The dev platform's staff, as the OnTrack provider provisions them; its
+                # student (OnTrack\sam) has no role and relies on the tool's grants.
+                PROVIDER_CONNOR_ID: Role.CREATOR,
+                PROVIDER_TARA_ID: Role.VIEWER,
             },
         ),
         Folder(
@@ -198,7 +202,7 @@ def _folders() -> list[Folder]:
             name="Week 1",
             description="Recordings from the first week.",
             parent_id=FOLDER_SIT999,
-            grants={TOM_ID: Role.CREATOR},
+            grants={TOM_ID: Role.CREATOR, PROVIDER_TARA_ID: Role.CREATOR},
         ),
         Folder(
             id=FOLDER_SIT999_WEEK2,
