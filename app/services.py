@@ -73,6 +73,7 @@ def message_launch() -> ToolMessageLaunch:
         requests_session=HttpSession(),
         store=KeyValueStore(),
         launch_urls={launch_url()},
+        unknown_deployments=current_app.config["UNKNOWN_DEPLOYMENTS"],
     )
 
 
