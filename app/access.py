@@ -183,7 +183,9 @@ def authorize_view(launch_data: dict[str, Any]) -> ViewDecision:
 
 def is_admin(launch_data: dict[str, Any]) -> bool:
     roles = launch_data.get(ROLES_CLAIM)
-    return isinstance(roles, list) and any(role in ADMIN_ROLES for role in roles)
+    return isinstance(roles, list) and any(
+        isinstance(role, str) and role in ADMIN_ROLES for role in roles
+    )
 
 
 def _placement_for(

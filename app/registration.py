@@ -245,7 +245,8 @@ class ToolRegistration(DynamicRegistration):
 
     def platform(self) -> PlatformConfiguration:
         self.get_openid_configuration()
-        assert self._platform is not None
+        if self._platform is None:  # get_openid_configuration() sets it or raises
+            raise RegistrationError()
         return self._platform
 
     def complete_registration(

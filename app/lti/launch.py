@@ -213,7 +213,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             )
 
         storage = self._session_service.data_storage
-        assert isinstance(storage, DatabaseLaunchDataStorage)
+        if not isinstance(storage, DatabaseLaunchDataStorage):
+            raise RuntimeError("Launches need the shared launch-data storage.")
         # Same key that pylti1p3's SessionService.save_nonce used at login.
         if storage.take_value(f"lti1p3-nonce-{nonce}") is None:
             raise LaunchError(
@@ -266,8 +267,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             logger.info(
                 "Unknown key id in a launch token; fetching the platform keys again"
             )
-            assert self._registration is not None
-            self._registration.set_key_set(None)
+            registration = self._require_registration()
+            registration.set_key_set(None)
             self._force_key_refetch = True
             return super().get_public_key()
 
@@ -307,14 +308,19 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not self._key_set_from_cache or self._force_key_refetch:
             return False
 
-        assert self._registration is not None
         guard_key = "refetch-" + _jwks_cache_key(
-            self._registration.get_key_set_url() or ""
+            self._require_registration().get_key_set_url() or ""
         )
         if self._store.get(guard_key) is not None:
             return False
         self._store.set(guard_key, True, JWKS_REFETCH_INTERVAL_SECONDS)
         return True
+
+    def _require_registration(self) -> Any:
+        # validate_registration() ran before any key is looked up; this guards a misuse.
+        if self._registration is None:
+            raise RuntimeError("The registration must be validated first.")
+        return self._registration
 
 
 def _jwks_cache_key(key_set_url: str) -> str:
