@@ -70,6 +70,8 @@ class DemoStack:
     open_registration: bool = True
     #: UNKNOWN_DEPLOYMENTS of the tool.
     unknown_deployments: str = "hold"
+    #: The demo deployment's viewer-access settings; None means DEMO_DEPLOYMENT_OPTIONS.
+    deployment_options: dict[str, object] | None = None
     processes: list[subprocess.Popen] = field(default_factory=list)
     tls_files: TlsFiles | None = None
     #: The tool's ADMIN_TOKEN, made at start and kept in ``admin_token_file``.
@@ -282,7 +284,8 @@ class DemoStack:
 
     def _write_lti_config(self) -> Path:
         """The dev platform's registration, in pylti1p3's ToolConfJsonFile shape."""
-        if self.platform_url == f"http://{HOST}:{DEFAULT_PORTS['platform']}":
+        default_platform = f"http://{HOST}:{DEFAULT_PORTS['platform']}"
+        if self.platform_url == default_platform and self.deployment_options is None:
             return ROOT / "lti_config" / "dev-platform.json"
 
         path = self.workdir / "lti-config.json"
@@ -293,7 +296,9 @@ class DemoStack:
             "auth_token_url": f"{self.platform_url}/lti/token",
             "key_set_url": f"{self.platform_url}/.well-known/jwks.json",
             "deployment_ids": [DEPLOYMENT_ID],
-            "deployment_options": {DEPLOYMENT_ID: DEMO_DEPLOYMENT_OPTIONS},
+            "deployment_options": {
+                DEPLOYMENT_ID: self.deployment_options or DEMO_DEPLOYMENT_OPTIONS
+            },
         }
         path.write_text(json.dumps({self.platform_url: [registration]}, indent=2))
         return path

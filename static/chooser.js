@@ -331,7 +331,8 @@
         },
         body: JSON.stringify({ session_ids: [...state.selection.keys()] }),
       });
-      sessionStorage.removeItem(SELECTION_KEY);
+      // Browsers that block third-party cookies also refuse storage to this frame.
+      try { sessionStorage.removeItem(SELECTION_KEY); } catch (err) { /* nothing saved */ }
       const form = el("return-form");
       form.action = body.return_url;
       form.elements.JWT.value = body.jwt;
