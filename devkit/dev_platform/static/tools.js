@@ -9,6 +9,6 @@
     if (event.origin !== origin || event.source !== frame.contentWindow) return;
     if (!event.data || event.data.subject !== "org.imsglobal.lti.close") return;
     document.getElementById("registration-panel").remove();
-    window.location.replace(window.location.pathname + "?registered=1");
+    window.location.replace(document.body.dataset.toolsPage + "?registered=1");
   });
 })();
