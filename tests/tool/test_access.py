@@ -309,6 +309,20 @@ def test_a_viewer_panopto_does_not_know_is_told_and_not_looked_up_each_time(
     assert sim[1].calls[calls:] == []
 
 
+def test_a_username_that_only_starts_another_ones_grants_nobody(tool, platform, sim):
+    """Panopto's search matches prefixes: OnTrack\\sa finds sam and samir, who are not sa."""
+    grant_mode(tool)
+    placer_signed_in_as_ina(tool, sim[0])
+
+    response = view(
+        platform, platform.placed(LECTURE, created_by=PLACER), username="sa"
+    )
+
+    assert response.status_code == 200
+    assert "does not know your account yet" in page_text(response)
+    assert sim[1].store.sessions[LECTURE].grants == {}
+
+
 def test_when_the_placer_cannot_act_the_player_still_shows_with_a_notice(
     tool, platform, sim
 ):

@@ -676,3 +676,15 @@ def test_deep_link_request_of_the_wrong_platform_issuer_spelling_is_refused(plat
     token = platform.resign(form, changes={"iss": PLATFORM_ISSUER + "/"})
 
     assert_refused(platform.post(form, id_token=token), NOT_REGISTERED)
+
+
+def test_a_deep_linking_request_accepting_no_resource_links_is_refused(platform):
+    """The tool only returns ltiResourceLink items, so it says so at once."""
+    form = platform.deep_link_form(platform.login())
+    settings_claim = (
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+    )
+    settings = {**form.claims[settings_claim], "accept_types": ["link", "html"]}
+    token = platform.resign(form, changes={settings_claim: settings})
+
+    assert_refused(platform.post(form, id_token=token), "does not accept LTI resource")

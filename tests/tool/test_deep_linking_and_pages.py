@@ -117,6 +117,28 @@ def test_two_items_when_the_platform_accepts_only_one_is_refused(app, platform):
         )
 
 
+@pytest.mark.parametrize(
+    "accept_types",
+    [["link", "html"], [], None, "ltiResourceLink"],
+    ids=["other-types", "none", "missing", "not-a-list"],
+)
+def test_items_of_a_type_the_platform_does_not_accept_are_refused(
+    app, platform, accept_types
+):
+    """pylti1p3 already refuses such launches; the builder checks again on its own."""
+    _, response = platform.deep_link_launch()
+    launch_id = read_token(
+        app.config["SECRET_KEY"], chooser_token(response.get_data(as_text=True))
+    )
+    with app.test_request_context():
+        launch = services.stored_launch(launch_id)
+        settings = dict(launch.get_launch_data()[DL_SETTINGS])
+        settings["accept_types"] = accept_types
+
+        with pytest.raises(BadRequest, match="does not accept links"):
+            build_response_jwt(launch.get_deep_link(), settings, [item()])
+
+
 def test_one_item_when_the_platform_accepts_only_one_is_signed(app, platform):
     claims, _, _ = sign_response(app, platform, [item()], accept_multiple=False)
 
