@@ -172,11 +172,13 @@ class ToolRegistration(DynamicRegistration):
         openid_configuration_url: str,
         registration_token: str | None,
         http: requests.Session | None = None,
+        allow_loopback_http: bool = False,
     ) -> None:
         self._urls = urls
         self._configuration_url = openid_configuration_url
         self._token = registration_token or None
         self._http = http or HttpSession()
+        self._allow_loopback_http = allow_loopback_http
         self._platform: PlatformConfiguration | None = None
 
     # What pylti1p3next asks for.
@@ -239,7 +241,7 @@ class ToolRegistration(DynamicRegistration):
         if not hasattr(self, "_document"):
             self._document = self._fetch_configuration()
             self._platform = check_configuration(
-                self._document, self._configuration_url
+                self._document, self._configuration_url, self._allow_loopback_http
             )
         return self._document
 
@@ -283,7 +285,9 @@ class ToolRegistration(DynamicRegistration):
             ) from err
 
     def _fetch_configuration(self) -> dict[str, Any]:
-        check_platform_url(self._configuration_url, "openid_configuration")
+        check_platform_url(
+            self._configuration_url, "openid_configuration", self._allow_loopback_http
+        )
         headers = {"Accept": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -310,7 +314,7 @@ class _NotClosing:
 
 
 def check_configuration(
-    document: dict[str, Any], configuration_url: str
+    document: dict[str, Any], configuration_url: str, allow_loopback_http: bool = False
 ) -> PlatformConfiguration:
     """The platform configuration, checked (DR 1.0 §3.4, §3.5).
 
@@ -331,10 +335,10 @@ def check_configuration(
         value = document.get(name)
         if not isinstance(value, str) or not value:
             raise RegistrationError(f"The course system's configuration has no {name}.")
-        endpoints[name] = check_platform_url(value, name)
+        endpoints[name] = check_platform_url(value, name, allow_loopback_http)
     token_endpoint = document.get("token_endpoint")
     if isinstance(token_endpoint, str) and token_endpoint:
-        check_platform_url(token_endpoint, "token_endpoint")
+        check_platform_url(token_endpoint, "token_endpoint", allow_loopback_http)
     else:
         token_endpoint = None
 
@@ -358,9 +362,11 @@ def check_configuration(
     )
 
 
-def check_platform_url(url: str, name: str) -> str:
-    """An https URL, or http to this machine (for development platforms).
+def check_platform_url(url: str, name: str, allow_loopback_http: bool = False) -> str:
+    """An https URL; or, for development platforms, http to this machine.
 
+    :param allow_loopback_http: only while the tool itself runs on plain HTTP (the demo):
+        a production tool must not be made to fetch its own host's internal services.
     :raises RegistrationError: for anything else (``file:``, plain http elsewhere, junk).
     """
     try:
@@ -369,7 +375,7 @@ def check_platform_url(url: str, name: str) -> str:
         raise RegistrationError(f"The {name} address is not a URL.") from err
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and allow_loopback_http and _is_loopback(parts.hostname):
         return url
     raise RegistrationError(f"The {name} address must use https.")
 

@@ -31,7 +31,9 @@ def start():
 
     # The platform shows this page in its own frame before it is registered.
     security.allow_frame_ancestor(config_url)
-    flow = registration.ToolRegistration(tool_urls(), config_url, token)
+    flow = registration.ToolRegistration(
+        tool_urls(), config_url, token, allow_loopback_http=_is_development()
+    )
     platform = flow.platform()
 
     hold_id = registration.hold(
@@ -63,7 +65,10 @@ def finish():
     security.allow_frame_ancestor(str(held["config_url"]))
 
     flow = registration.ToolRegistration(
-        tool_urls(), str(held["config_url"]), held.get("token")
+        tool_urls(),
+        str(held["config_url"]),
+        held.get("token"),
+        allow_loopback_http=_is_development(),
     )
     result = flow.register_with_platform()
     registration.save_registration(result, flow.platform())
@@ -80,6 +85,12 @@ def tool_urls() -> registration.ToolUrls:
         jwks=url_for("lti.jwks", _external=True),
         logo=url_for("static", filename="logo.svg", _external=True),
     )
+
+
+def _is_development() -> bool:
+    """A tool served over plain HTTP is a development one: it may register loopback
+    platforms over HTTP too. Behind TLS (or a trusted TLS proxy) only https is accepted."""
+    return not request.is_secure
 
 
 def _check_invite(store: KeyValueStore, invite: str | None) -> None:

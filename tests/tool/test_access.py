@@ -15,11 +15,9 @@ from app.extensions import db
 from app.models import Deployment, PanoptoToken, Placement
 from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
-from devkit.panopto_sim import create_app as create_sim
 from devkit.panopto_sim import seed
 from devkit.panopto_sim.oauth import provider_password
 from tests.conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET
-from tests.servers import free_port, serve
 from tests.tool.lti_harness import (
     CONTEXT_CLAIM,
     CONTEXT_ID,
@@ -46,23 +44,15 @@ INSTITUTION_ADMIN = (
 
 
 @pytest.fixture
-def sim(tool_port):
-    """A Panopto simulator with the OnTrack identity provider configured."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_sim(
-        {
-            "SIM_BASE_URL": base_url,
-            "SIM_CLIENT_ID": SIM_CLIENT_ID,
-            "SIM_CLIENT_SECRET": SIM_CLIENT_SECRET,
-            "SIM_REDIRECT_URIS": [f"http://127.0.0.1:{tool_port}/panopto/callback"],
-            "SIM_IDP_NAME": "OnTrack",
-            "SIM_IDP_APPLICATION_KEY": APPLICATION_KEY,
-            "SECRET_KEY": "sim-access-test",
-        }
-    )
-    with serve(app, port=port) as url:
-        yield url, app.extensions["panopto_sim"]
+def sim_settings() -> dict:
+    """The simulator knows the OnTrack identity provider and its application key."""
+    return {"SIM_IDP_NAME": "OnTrack", "SIM_IDP_APPLICATION_KEY": APPLICATION_KEY}
+
+
+@pytest.fixture
+def sim(panopto_sim):
+    url, app = panopto_sim
+    return url, app.extensions["panopto_sim"]
 
 
 @pytest.fixture

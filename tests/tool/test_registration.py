@@ -233,6 +233,23 @@ def test_an_issuer_on_another_host_is_refused(tool, test_platform, invite):
     assert registrations(tool) == []
 
 
+def test_a_tool_served_over_https_never_fetches_plain_http(tool, test_platform, invite):
+    """http to loopback is for development tools only (served over plain HTTP)."""
+    response = tool.test_client().get(
+        "/lti/register",
+        query_string={
+            "openid_configuration": test_platform.url + "/openid-configuration",
+            "registration_token": TOKEN,
+            "invite": invite,
+        },
+        base_url="https://" + tool.config["SERVER_NAME"],
+    )
+
+    assert response.status_code == 400
+    assert "must use https" in text(response)
+    assert test_platform.config_requests == []
+
+
 @pytest.mark.parametrize(
     "config_url",
     ["ftp://127.0.0.1/x", "http://example.org/openid-configuration", "not a url"],
