@@ -13,6 +13,9 @@
 - **CSRF** on the chooser's state-changing requests: they must carry the per-launch signed
   token in the ``X-Chooser-Token`` header (which a cross-site form cannot send, and which
   names the launch the request acts on), and must not come from another site.
+- The Panopto sign-in pop-up (``/panopto/connect``) opens only from the tool's own pages: a
+  link planted elsewhere could otherwise sign the victim's Panopto account in under the
+  attacker's chooser (OAuth login CSRF).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60
 ORIGINS_CACHE_SECONDS = 30.0
 
 CHOOSER_API_PREFIX = "/chooser/api/"
+#: Pages that only the tool's own pages may open (see the module docstring).
+SAME_ORIGIN_PAGES = frozenset({"/panopto/connect"})
 # Bandit B105 is a false positive here: a header name, not a secret.
 CHOOSER_TOKEN_HEADER = "X-Chooser-Token"  # nosec B105
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -59,6 +64,7 @@ def install(app: Flask) -> None:
 
     app.session_interface = PartitionedSessionInterface()
     app.before_request(_guard_chooser_writes)
+    app.before_request(_guard_same_origin_pages)
     app.after_request(_add_security_headers)
 
 
@@ -113,6 +119,14 @@ def _guard_chooser_writes() -> None:
     if not is_same_origin_request():
         logger.info("Refused a cross-site %s %s", request.method, request.path)
         raise Forbidden("This request did not come from the tool's own page.")
+
+
+def _guard_same_origin_pages() -> None:
+    if request.path in SAME_ORIGIN_PAGES and not is_same_origin_request():
+        logger.info("Refused %s opened from another site", request.path)
+        raise Forbidden(
+            "Open Panopto sign-in from the video chooser, not from a link elsewhere."
+        )
 
 
 def is_same_origin_request() -> bool:

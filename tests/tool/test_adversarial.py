@@ -382,3 +382,24 @@ def test_the_deep_linking_item_keeps_the_title_as_plain_data(signed_in_chooser):
     (item,) = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
     assert item["title"] == seed.SCRIPT_NAME
     assert item["text"] == "<b>Markup</b> in a description must stay text."
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_panopto_sign_in_cannot_be_started_from_another_site(client, token, site):
+    """Else a planted link could sign the victim's Panopto account in to our chooser."""
+    response = client.get(
+        "/panopto/connect", query_string={"t": token}, headers={"Sec-Fetch-Site": site}
+    )
+
+    assert response.status_code == 403
+    assert "from the video chooser" in response.get_data(as_text=True)
+
+
+def test_panopto_sign_in_opens_from_the_choosers_own_page(client, token):
+    response = client.get(
+        "/panopto/connect",
+        query_string={"t": token},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+
+    assert response.status_code == 302
