@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import (
     Blueprint,
+    after_this_request,
     current_app,
     g,
     jsonify,
@@ -103,6 +104,7 @@ def login():
 @bp.post("/launch")
 def launch():
     """Verify the platform's id_token, then open the chooser or show the video."""
+    after_this_request(_not_cached)
     message_launch = services.message_launch()
     try:
         launch_data = message_launch.get_launch_data()
@@ -171,6 +173,12 @@ def confirm_storage():
 def jwks():
     """The tool's public keys, for platforms verifying our Deep Linking responses."""
     return jsonify(services.tool_keys().jwks())
+
+
+def _not_cached(response):
+    # The page holds a chooser token, an admin ticket or a storage ticket: never cache it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _login_page(

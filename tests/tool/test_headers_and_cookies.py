@@ -104,6 +104,15 @@ def test_templates_hold_no_inline_script_or_style(template):
     assert "javascript:" not in text
 
 
+def test_launch_pages_are_never_cached(platform):
+    _, chooser = platform.deep_link_launch()
+    _, player = platform.resource_launch(custom=platform.placed())
+    refused = platform.post(platform.deep_link_form(platform.login()), id_token="x")
+
+    for response in (chooser, player, refused):
+        assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_nosniff_and_referrer_policy_everywhere(client):
     response = client.get("/lti/jwks")
 
