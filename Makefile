@@ -17,7 +17,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
@@ -35,6 +35,8 @@ demo: install
 
 test: install browser
 	$(BIN)/pytest
+	$(BIN)/bandit --quiet --recursive app wsgi.py
+	$(BIN)/python scripts/dependency_audit.py
 
 # Launch throughput and latency, chooser search (python -m bench), then the tool's peak
 # memory while a 1 GB upload streams through it.

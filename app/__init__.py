@@ -8,10 +8,17 @@ from typing import Any
 
 from flask import Flask
 
-from . import database, observability, store
-from .config import DEFAULT_SQLITE_NAME, database_url, load_settings
+from . import database, observability, security, store
+from .config import (
+    DEFAULT_SQLITE_NAME,
+    ConfigError,
+    database_url,
+    load_settings,
+    parse_fernet_keys,
+)
+from .crypto import TokenCipher, new_key
 from .extensions import db, migrate
-from .keys import load_or_create_keys
+from .keys import KeyRing
 from .lti.tool_config import REGISTRATION_CACHE_KEY, RegistrationCache
 
 logger = logging.getLogger(__name__)
@@ -45,7 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(database.MIGRATIONS_DIR))
-    app.extensions["tool_keys"] = load_or_create_keys(Path(app.config["TOOL_KEYS_DIR"]))
+    app.extensions["tool_keys"] = KeyRing(Path(app.config["TOOL_KEYS_DIR"]))
+    app.extensions["token_cipher"] = TokenCipher(_encryption_keys(app))
     app.extensions[store.EXTENSION_KEY] = store.create_backend(
         app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"]
     )
@@ -54,7 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     observability.init_app(app)
 
+    security.install(app)
     _register_blueprints(app)
+    _register_commands(app)
     database.prepare(app)
     return app
 
@@ -71,6 +81,9 @@ DEFAULTS: dict[str, Any] = {
     "PANOPTO_BREAKER_RESET_SECONDS": 30.0,
     "PROMETHEUS_MULTIPROC_DIR": None,
     "REGISTRATION_CACHE_SECONDS": 30.0,
+    "UNKNOWN_DEPLOYMENTS": "hold",
+    "DYNAMIC_REGISTRATION_OPEN": False,
+    "TRUSTED_PROXY_COUNT": 0,
 }
 
 
@@ -102,27 +115,59 @@ def _settings_from_environment() -> dict[str, Any]:
         "PANOPTO_BREAKER_RESET_SECONDS": settings.panopto_breaker_reset_seconds,
         "PROMETHEUS_MULTIPROC_DIR": settings.prometheus_multiproc_dir,
         "REGISTRATION_CACHE_SECONDS": settings.registration_cache_seconds,
+        "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
+        "ADMIN_TOKEN": settings.admin_token,
+        "TRUSTED_PROXY_COUNT": settings.trusted_proxy_count,
+        "UNKNOWN_DEPLOYMENTS": settings.unknown_deployments,
+        "DYNAMIC_REGISTRATION_OPEN": settings.open_registration,
+        "PANOPTO_IDP_APPLICATION_KEY": settings.panopto_idp_application_key,
+        "TOOL_BASE_URL": settings.tool_base_url,
     }
     if settings.database_url:
         config["SQLALCHEMY_DATABASE_URI"] = settings.database_url
     return config
 
 
+def _encryption_keys(app: Flask) -> tuple[str, ...]:
+    """The Fernet keys for Panopto tokens; only tests may run without configuring any."""
+    keys = app.config.get("TOKEN_ENCRYPTION_KEYS")
+    if isinstance(keys, str):
+        keys = parse_fernet_keys(keys)
+    if keys:
+        return tuple(keys)
+    if app.testing:
+        logger.warning("No TOKEN_ENCRYPTION_KEYS: using a throw-away key (tests only)")
+        return (new_key(),)
+    raise ConfigError("The environment variable TOKEN_ENCRYPTION_KEYS must be set.")
+
+
 def _register_blueprints(app: Flask) -> None:
+    from .views.access_api import bp as access_api_bp
+    from .views.admin import bp as admin_bp
     from .views.chooser import bp as chooser_bp
     from .views.errors import register_error_handlers
     from .views.lti import bp as lti_bp
     from .views.manage import bp as manage_bp
     from .views.ops import bp as ops_bp
     from .views.panopto_auth import bp as panopto_auth_bp
+    from .views.registration import bp as registration_bp
     from .views.uploads import bp as uploads_bp
     from .views.viewer import bp as viewer_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(lti_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(chooser_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(access_api_bp)
     app.register_blueprint(panopto_auth_bp)
     app.register_blueprint(viewer_bp)
+    app.register_blueprint(admin_bp)
     register_error_handlers(app)
+
+
+def _register_commands(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

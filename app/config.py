@@ -19,6 +19,10 @@ POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 PSYCOPG_SCHEME = "postgresql+psycopg://"
 LOG_FORMATS = ("json", "text")
 
+#: What happens to a launch naming a deployment the tool does not know yet (for a known
+#: issuer and client id): record it and go on, or hold it until an admin approves it.
+DEPLOYMENT_POLICIES = ("accept", "hold")
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, never during a request."""
@@ -64,6 +68,20 @@ class Settings:
     prometheus_multiproc_dir: str | None = None
     #: How long each process reuses a platform registration it read; 0 reads every time.
     registration_cache_seconds: float = 30.0
+    #: Fernet keys for Panopto tokens at rest, newest first; older ones only decrypt.
+    token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    #: A long random string that opens the admin page; None turns that sign-in off.
+    admin_token: str | None = field(default=None, repr=False)
+    #: How many reverse proxies (each adding X-Forwarded-*) stand in front of the tool.
+    trusted_proxy_count: int = 0
+    #: ``hold`` (default) or ``accept``: see DEPLOYMENT_POLICIES.
+    unknown_deployments: str = "hold"
+    #: Let anyone start a Dynamic Registration, without an invitation from an admin.
+    open_registration: bool = False
+    #: Application key of the Panopto identity provider (hashed password grant).
+    panopto_idp_application_key: str | None = field(default=None, repr=False)
+    #: The tool's public root URL, for URLs printed by the command line.
+    tool_base_url: str | None = None
 
 
 def _required(name: str) -> str:
@@ -108,6 +126,15 @@ def _number(name: str, default: float, minimum: float = 0) -> float:
     return number
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise ConfigError(f"{name} must be a whole number, not {value[:20]!r}.")
+    return int(value)
+
+
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, "").strip().lower() or default
     if value not in choices:
@@ -137,6 +164,42 @@ def load_log_settings() -> tuple[str, str]:
     return _choice("LOG_FORMAT", "json", LOG_FORMATS), level
 
 
+def parse_fernet_keys(
+    value: str, name: str = "TOKEN_ENCRYPTION_KEYS"
+) -> tuple[str, ...]:
+    """Comma- or space-separated Fernet keys, each checked to be one.
+
+    :raises ConfigError: when the list is empty or a key is malformed (never echoing it).
+    """
+    from cryptography.fernet import Fernet
+
+    keys = tuple(key for key in value.replace(",", " ").split() if key)
+    if not keys:
+        raise ConfigError(f"The environment variable {name} must be set.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError as err:
+            raise ConfigError(
+                f"Key {position} of {name} is not a Fernet key (32 url-safe base64 "
+                "bytes; make one with `flask --app wsgi tokens new-key`)."
+            ) from err
+    return keys
+
+
+#: An admin token shorter than this is too easy to guess.
+MIN_ADMIN_TOKEN_LENGTH = 24
+
+
+def _admin_token() -> str | None:
+    value = os.environ.get("ADMIN_TOKEN", "").strip()
+    if value and len(value) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters long."
+        )
+    return value or None
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment.
 
@@ -151,7 +214,9 @@ def load_settings() -> Settings:
         panopto_client_id=_required("PANOPTO_CLIENT_ID"),
         panopto_client_secret=_required("PANOPTO_CLIENT_SECRET"),
         lti_config=Path(lti_config) if lti_config else None,
-        tool_keys_dir=Path(os.environ.get("TOOL_KEYS_DIR", "").strip() or DEFAULT_KEYS_DIR),
+        tool_keys_dir=Path(
+            os.environ.get("TOOL_KEYS_DIR", "").strip() or DEFAULT_KEYS_DIR
+        ),
         db_auto_migrate=_flag("DB_AUTO_MIGRATE", default=True),
         redis_url=os.environ.get("REDIS_URL", "").strip() or None,
         redis_key_prefix=os.environ.get("REDIS_KEY_PREFIX", "").strip()
@@ -168,4 +233,15 @@ def load_settings() -> Settings:
         prometheus_multiproc_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
         or None,
         registration_cache_seconds=_number("REGISTRATION_CACHE_SECONDS", 30.0),
+        token_encryption_keys=parse_fernet_keys(
+            os.environ.get("TOKEN_ENCRYPTION_KEYS", "")
+        ),
+        admin_token=_admin_token(),
+        trusted_proxy_count=_count("TRUSTED_PROXY_COUNT", default=0),
+        unknown_deployments=_choice("UNKNOWN_DEPLOYMENTS", "hold", DEPLOYMENT_POLICIES),
+        open_registration=_flag("DYNAMIC_REGISTRATION_OPEN", default=False),
+        panopto_idp_application_key=(
+            os.environ.get("PANOPTO_IDP_APPLICATION_KEY", "").strip() or None
+        ),
+        tool_base_url=os.environ.get("TOOL_BASE_URL", "").strip().rstrip("/") or None,
     )

@@ -16,6 +16,8 @@ class ToolError(Exception):
     message = "Something went wrong."
     #: Whether the person can usefully try the same action again.
     retryable = False
+    #: Where the person may start again in a new window (our own login URL), if anywhere.
+    relaunch_url: str | None = None
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
@@ -28,6 +30,36 @@ class LaunchError(ToolError):
 
     code = "launch_invalid"
     message = "This launch could not be accepted."
+
+
+class StateNotFound(LaunchError):
+    """The launch's state matches neither this browser's cookie nor a platform-storage login.
+
+    Usually the browser refused the tool's cookies inside the platform's frame.
+    """
+
+    code = "launch_state_unknown"
+    message = (
+        "This launch does not match a login started in this browser. Your browser may "
+        "block the tool's cookies inside your course page. Please open the tool again "
+        "from your course, or open it in a new window."
+    )
+
+    def __init__(self, state: str) -> None:
+        super().__init__()
+        self.state = state
+
+
+class DeploymentHeld(LaunchError):
+    """A deployment seen for the first time, waiting for an administrator's approval."""
+
+    code = "deployment_held"
+    status = 403
+    message = (
+        "This installation of the Panopto tool in your course system is new and is "
+        "waiting for approval by the tool's administrator. Please try again once they "
+        "have approved it."
+    )
 
 
 class LaunchExpired(LaunchError):
@@ -43,6 +75,12 @@ class LaunchExpired(LaunchError):
 class BadRequest(ToolError):
     code = "bad_request"
     message = "The request was not understood."
+
+
+class NotFoundError(ToolError):
+    code = "not_found"
+    status = 404
+    message = "There is nothing here."
 
 
 class Forbidden(ToolError):

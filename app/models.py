@@ -7,12 +7,15 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +37,11 @@ class PlatformRegistration(db.Model):
     key_set_url: Mapped[str | None] = mapped_column(String(1024))
     key_set: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_default: Mapped[bool] = mapped_column(default=False)
+    #: The platform's name as it introduced itself (Dynamic Registration), for admins.
+    label: Mapped[str | None] = mapped_column(String(255))
+    #: Origins of the platform's pages beyond those of its issuer and login URL: they may
+    #: frame the tool and receive its form posts (Content-Security-Policy).
+    page_origins: Mapped[list[str] | None] = mapped_column(JSON)
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="registration", cascade="all, delete-orphan"
@@ -51,10 +59,39 @@ class Deployment(db.Model):
         ForeignKey("platform_registrations.id", ondelete="CASCADE")
     )
     deployment_id: Mapped[str] = mapped_column(String(255))
+    #: ``active``, or ``held`` until an administrator approves a deployment first seen in a
+    #: launch (see ``UNKNOWN_DEPLOYMENTS``).
+    status: Mapped[str] = mapped_column(
+        String(16), default="active", server_default=text("'active'")
+    )
+    #: How viewers get access in Panopto: ``access_level`` (the session's own sharing
+    #: settings decide; instructors are warned at insert time) or ``grant`` (the tool grants
+    #: each viewer the Viewer role just in time).
+    access_mode: Mapped[str] = mapped_column(
+        String(16), default="access_level", server_default=text("'access_level'")
+    )
+    #: Panopto identity-provider instance whose users are ``{instance}\{username}``.
+    panopto_provider: Mapped[str | None] = mapped_column(String(255))
+    #: Which launch claim holds the LMS username (``sub``, ``email``,
+    #: ``preferred_username`` or ``custom:NAME``).
+    username_claim: Mapped[str] = mapped_column(
+        String(255), default="sub", server_default=text("'sub'")
+    )
+    #: Sign chooser users in to Panopto through the identity provider (hashed password
+    #: grant) instead of the sign-in pop-up.
+    provider_sign_in: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: When a launch first named this deployment (unix time); None for configured ones.
+    first_seen_at: Mapped[float | None] = mapped_column(Float)
 
     registration: Mapped[PlatformRegistration] = relationship(
         back_populates="deployments"
     )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
 
 
 class StoredValue(db.Model):
@@ -79,8 +116,7 @@ class PanoptoToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
-    # Stored as issued. Encryption at rest is not done yet: a database dump exposes these
-    # tokens, so the database must be protected like a secret store until it is added.
+    # Both tokens are Fernet ciphertexts (app.crypto), never the tokens themselves.
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str | None] = mapped_column(Text)
     token_type: Mapped[str] = mapped_column(String(32), default="Bearer")
@@ -149,3 +185,28 @@ class DeletedSession(db.Model):
 
     session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     deleted_at: Mapped[float] = mapped_column(Float)
+
+
+class Placement(db.Model):
+    """A Panopto session placed in a unit through Deep Linking.
+
+    The content item's ``custom`` map carries this row's id; every later view looks the row
+    up, so the unit, the session and the person who placed it come from our own record,
+    never from custom parameters a platform user might have edited.
+    """
+
+    __tablename__ = "placements"
+
+    #: A random, unguessable id (``secrets.token_urlsafe``).
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    #: The LTI context (the unit) the item was placed in.
+    context_id: Mapped[str] = mapped_column(String(255))
+    session_id: Mapped[str] = mapped_column(String(36))
+    #: The ``sub`` of the person who placed it, and their LMS username when known: grants
+    #: are made with their Panopto rights.
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_by_username: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)

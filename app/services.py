@@ -7,6 +7,7 @@ place and the services stay free of Flask.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from typing import Any
@@ -18,7 +19,8 @@ from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
 from sqlalchemy import delete, select
 
 from . import store
-from .errors import StoreUnavailable
+from .crypto import TokenCipher, TokenDecryptError
+from .errors import LaunchExpired, StoreUnavailable
 from .extensions import db, upsert
 from .http import (
     DEFAULT_TIMEOUT,
@@ -27,7 +29,8 @@ from .http import (
     circuit_breaker,
     retry_policy,
 )
-from .keys import ToolKeys
+from .keys import KeyRing
+from .lti import platform_storage
 from .lti.launch import ToolMessageLaunch
 from .lti.storage import DatabaseLaunchDataStorage
 from .lti.tool_config import REGISTRATION_CACHE_KEY, DatabaseToolConf
@@ -36,13 +39,26 @@ from .panopto.cache import ResponseCache
 from .panopto.oauth import PanoptoOAuth, UserKey
 from .store import KeyValueStore
 
+logger = logging.getLogger(__name__)
+
 #: Where each process keeps its Panopto transport (connection pool and circuit breaker).
 TRANSPORT_KEY = "panopto_transport"
 _transport_lock = threading.Lock()
 
 
-def tool_keys() -> ToolKeys:
+#: Key prefix of "this LTI user signs in to Panopto as this provider user" (KeyValueStore).
+PROVIDER_IDENTITY_PREFIX = "panopto-provider-identity-"
+#: An identity recorded at a Deep Linking launch lasts as long as the chooser does.
+PROVIDER_IDENTITY_TTL_SECONDS = 4 * 60 * 60
+
+
+def tool_keys() -> KeyRing:
+    """The tool's keys; reading them picks up a rotation made by another process."""
     return current_app.extensions["tool_keys"]
+
+
+def token_cipher() -> TokenCipher:
+    return current_app.extensions["token_cipher"]
 
 
 def tool_config() -> DatabaseToolConf:
@@ -75,11 +91,20 @@ def message_launch() -> ToolMessageLaunch:
         requests_session=HttpSession(),
         store=KeyValueStore(),
         launch_urls={launch_url()},
+        unknown_deployments=current_app.config["UNKNOWN_DEPLOYMENTS"],
     )
 
 
 def stored_launch(launch_id: str) -> ToolMessageLaunch:
-    """A launch validated earlier in this browser, read back from the shared store."""
+    """A launch validated earlier in this browser, read back from the shared store.
+
+    :raises LaunchExpired: while the launch still waits for its platform-storage check
+        (see :mod:`app.lti.platform_storage`): until then it may belong to someone else.
+    """
+    if platform_storage.is_pending(KeyValueStore(), launch_id):
+        raise LaunchExpired(
+            "This launch has not been verified yet. Close the tool and open it again."
+        )
     launch = ToolMessageLaunch.from_cache(
         launch_id,
         FlaskRequest(),
@@ -97,7 +122,9 @@ def panopto_oauth() -> PanoptoOAuth:
         client_id=config["PANOPTO_CLIENT_ID"],
         client_secret=config["PANOPTO_CLIENT_SECRET"],
         redirect_uri=url_for("panopto_auth.callback", _external=True),
-        tokens=DatabaseTokenStore(),
+        tokens=DatabaseTokenStore(token_cipher()),
+        provider_key=config.get("PANOPTO_IDP_APPLICATION_KEY"),
+        identities=StoredProviderIdentities(KeyValueStore()),
         transport=panopto_transport(),
         cache=ResponseCache(KeyValueStore(), config["PANOPTO_CACHE_SECONDS"]),
     )
@@ -148,16 +175,53 @@ def _shared_breaker_storage(site: str) -> pybreaker.CircuitBreakerStorage | None
         raise StoreUnavailable() from err
 
 
+class StoredProviderIdentities:
+    """Provider user keys recorded at Deep Linking launches, in the shared store."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self._store = store
+
+    def remember(self, user: UserKey, provider_user_key: str) -> None:
+        self._store.set(
+            self._key(user), provider_user_key, PROVIDER_IDENTITY_TTL_SECONDS
+        )
+
+    def user_key_for(self, user: UserKey) -> str | None:
+        value = self._store.get(self._key(user))
+        return value if isinstance(value, str) else None
+
+    @staticmethod
+    def _key(user: UserKey) -> str:
+        digest = hashlib.sha256(f"{user.issuer}\n{user.subject}".encode()).hexdigest()
+        return PROVIDER_IDENTITY_PREFIX + digest
+
+
 class DatabaseTokenStore:
-    """Panopto tokens per LTI user, in the ``panopto_tokens`` table."""
+    """Panopto tokens per LTI user, in the ``panopto_tokens`` table, encrypted with Fernet.
+
+    A row that no configured key opens (its key was removed, or it was altered) is treated
+    as no token at all: it is deleted and the user signs in again.
+    """
+
+    def __init__(self, cipher: TokenCipher | None = None) -> None:
+        self._cipher = cipher or token_cipher()
 
     def load(self, user: UserKey) -> dict[str, Any] | None:
         row = self._row(user)
         if row is None:
             return None
+        try:
+            access_token = self._cipher.decrypt(row.access_token)
+            refresh_token = (
+                self._cipher.decrypt(row.refresh_token) if row.refresh_token else None
+            )
+        except TokenDecryptError:
+            logger.warning("A stored Panopto token could not be decrypted; dropping it")
+            self.delete(user)
+            return None
         return {
-            "access_token": row.access_token,
-            "refresh_token": row.refresh_token,
+            "access_token": access_token,
+            "refresh_token": refresh_token,
             "token_type": row.token_type,
             "expires_at": int(row.expires_at),
         }
@@ -166,14 +230,14 @@ class DatabaseTokenStore:
         values = {
             "issuer": user.issuer,
             "subject": user.subject,
-            "access_token": token["access_token"],
+            "access_token": self._cipher.encrypt(token["access_token"]),
             "token_type": token.get("token_type") or "Bearer",
             "expires_at": float(token.get("expires_at") or time.time() + 3600),
         }
         # Panopto rotates refresh tokens: always keep the newest one we were given, and
         # keep the stored one when an answer carries none.
         if token.get("refresh_token"):
-            values["refresh_token"] = token["refresh_token"]
+            values["refresh_token"] = self._cipher.encrypt(token["refresh_token"])
 
         # An upsert, so two workers saving this user's token at once cannot collide.
         db.session.execute(upsert(PanoptoToken, values, unique=("issuer", "subject")))
@@ -184,9 +248,22 @@ class DatabaseTokenStore:
             PanoptoToken.issuer == user.issuer, PanoptoToken.subject == user.subject
         )
         if refresh_token is not None:
-            query = query.where(PanoptoToken.refresh_token == refresh_token)
+            # Fernet ciphertexts differ each time, so compare in the clear, then delete only
+            # the exact row that was compared: a newer token saved meanwhile survives.
+            row = self._row(user)
+            if row is None or self._stored_refresh_token(row) != refresh_token:
+                return
+            query = query.where(PanoptoToken.refresh_token == row.refresh_token)
         db.session.execute(query)
         db.session.commit()
+
+    def _stored_refresh_token(self, row: PanoptoToken) -> str | None:
+        try:
+            return (
+                self._cipher.decrypt(row.refresh_token) if row.refresh_token else None
+            )
+        except TokenDecryptError:
+            return None
 
     def _row(self, user: UserKey) -> PanoptoToken | None:
         return db.session.execute(

@@ -348,4 +348,5 @@ if (staff) {
 }
 
 renderSelection();
-start();
+// A launch that came without cookies is usable once lti-storage.js has verified it.
+(window.ltiLaunchReady || Promise.resolve()).then(() => start(), () => {});

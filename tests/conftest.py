@@ -45,7 +45,13 @@ def tool_port() -> int:
 
 
 @pytest.fixture
-def panopto_sim(tool_port):
+def sim_settings() -> dict:
+    """Settings a test module adds to its Panopto simulator (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def panopto_sim(tool_port, sim_settings):
     """A Panopto simulator on a free loopback port; yields (base_url, simulator app)."""
     from devkit.panopto_sim import create_app as create_sim
 
@@ -59,6 +65,7 @@ def panopto_sim(tool_port):
             "SIM_REDIRECT_URIS": [f"http://127.0.0.1:{tool_port}/panopto/callback"],
             "SECRET_KEY": "sim-test-secret",
             "TESTING": True,
+            **sim_settings,
         }
     )
     with serve(sim, port=port) as url:

@@ -5,12 +5,16 @@ message always carries ``data`` (as ``null`` when the request had none). So we t
 library's message (issuer, audience, nonce, deployment, times), put our own items in, drop
 ``data`` when it was not sent, and sign it with the library's signer, which puts the ``kid``
 of our key in the header.
+
+The response honours the request's settings (Deep Linking 2.0 §4.4.1): items only of a
+type listed in ``accept_types``, at most one item unless ``accept_multiple`` is true, and
+``data`` echoed only when the request carried it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pylti1p3.deep_link import DeepLink
@@ -42,17 +46,23 @@ class ResourceLinkItem:
     thumbnail_url: str | None = None
     options: EmbedOptions = field(default_factory=EmbedOptions)
 
+    #: More custom parameters (the placement record's, see app.access); strings only.
+    extra_custom: dict[str, str] = field(default_factory=dict)
+
+    item_type: ClassVar[str] = "ltiResourceLink"
+
     def to_claim(self) -> dict[str, Any]:
         width, height = self.options.frame_size()
         item: dict[str, Any] = {
-            "type": "ltiResourceLink",
+            "type": self.item_type,
             "url": self.launch_url,
             "title": self.title,
             "iframe": {"width": width, "height": height},
             # Values in `custom` must be strings (Deep Linking 2.0 §3.4.5).
             "custom": {
-                "panopto_session_id": self.session_id,
+                **self.extra_custom,
                 **self.options.to_custom(),
+                "panopto_session_id": self.session_id,
             },
         }
         if self.options.display == "thumbnail":
@@ -81,18 +91,24 @@ def check_settings(settings: Any) -> None:
     :raises LaunchError: naming the setting that is missing or malformed.
     """
     if not isinstance(settings, dict):
-        raise LaunchError("The Deep Linking request has no valid deep_linking_settings.")
+        raise LaunchError(
+            "The Deep Linking request has no valid deep_linking_settings."
+        )
 
     return_url = settings.get("deep_link_return_url")
     if not return_url:
         raise LaunchError("The Deep Linking request does not say where to return to.")
     if not _is_absolute_http_url(return_url):
-        raise LaunchError("The Deep Linking return URL is not an http or https address.")
+        raise LaunchError(
+            "The Deep Linking return URL is not an http or https address."
+        )
 
     for name in ("accept_types", "accept_presentation_document_targets"):
         value = settings.get(name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise LaunchError(f"The Deep Linking request's {name} is not a list of names.")
+            raise LaunchError(
+                f"The Deep Linking request's {name} is not a list of names."
+            )
 
 
 def _is_absolute_http_url(value: Any) -> bool:
@@ -113,10 +129,18 @@ def build_response_jwt(
 ) -> str:
     """Sign the Deep Linking response that carries ``items`` back to the platform.
 
-    :raises BadRequest: when more items are chosen than the platform accepts.
+    :raises BadRequest: when more items are chosen than the platform accepts, or of a type
+        it does not accept.
     """
     if len(items) > 1 and not accepts_multiple(settings):
         raise BadRequest("This place in OnTrack accepts only one video. Choose one.")
+    accepted = settings.get("accept_types")
+    accepted = accepted if isinstance(accepted, list) else []
+    if any(item.item_type not in accepted for item in items):
+        raise BadRequest(
+            "This place in OnTrack does not accept links to the Panopto tool, so no "
+            "video can be inserted here."
+        )
 
     message = deep_link.get_message_jwt([])
     message[CONTENT_ITEMS_CLAIM] = [item.to_claim() for item in items]

@@ -9,7 +9,12 @@ This subclass adds what LTI 1.3 and OIDC Core ask for and the library does not d
 - a clock leeway for platforms whose clocks run a little ahead;
 - only RS256, and a clear refusal of anything else;
 - the ``target_link_uri`` claim must be one of our own launch URLs;
-- the platform's key set is cached, and fetched again once when a token names an unknown key.
+- the platform's key set is cached, and fetched again once when a token names an unknown key;
+- a launch whose state cookie the browser refused is accepted only for a login that kept its
+  state in the platform's storage, and is then held until the page proves it
+  (:mod:`app.lti.platform_storage`);
+- a deployment seen for the first time follows the ``UNKNOWN_DEPLOYMENTS`` policy: recorded
+  and accepted, or recorded and held until an administrator approves it.
 """
 
 from __future__ import annotations
@@ -24,10 +29,17 @@ import requests
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiKeyException
 
-from ..errors import LaunchError
+from ..errors import DeploymentHeld, LaunchError, StateNotFound
 from ..store import KeyValueStore
+from . import platform_storage
 from .deep_linking import SETTINGS_CLAIM, check_settings
 from .storage import DatabaseLaunchDataStorage
+from .tool_config import (
+    DEPLOYMENT_ACTIVE,
+    DEPLOYMENT_HELD,
+    deployment_status,
+    record_new_deployment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +55,9 @@ PLATFORM_JWKS_TTL_SECONDS = 60 * 60
 JWKS_REFETCH_INTERVAL_SECONDS = 30
 
 TARGET_LINK_URI_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+DEPLOYMENT_ID_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+#: LTI Core 1.3 §5.3.3: a deployment id is at most 255 ASCII characters.
+MAX_DEPLOYMENT_ID_LENGTH = 255
 SIGNING_ALGORITHM = "RS256"
 
 #: Claims that must be JSON strings when present, with the words used to name them.
@@ -75,15 +90,19 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         *args: Any,
         store: KeyValueStore | None = None,
         launch_urls: Collection[str] = (),
+        unknown_deployments: str = "hold",
         **kwargs: Any,
     ) -> None:
-        # Both have defaults only because pylti1p3's from_cache() builds launches without
-        # them; a restored launch is never validated again, so it needs neither.
+        # All have defaults only because pylti1p3's from_cache() builds launches without
+        # them; a restored launch is never validated again, so it needs none of them.
         super().__init__(*args, **kwargs)
         self._store = store or KeyValueStore()
         self._launch_urls = frozenset(launch_urls)
+        self._unknown_deployments = unknown_deployments
         self._force_key_refetch = False
         self._key_set_from_cache = False
+        #: Set when the launch came without its state cookie, through platform storage.
+        self.storage_login: platform_storage.StorageLogin | None = None
 
     def validate(self) -> ToolMessageLaunch:
         # Same steps as pylti1p3, in a safer order: the signature is checked before the nonce
@@ -104,9 +123,32 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_message()
             self.validate_target_link_uri()
             self.save_launch_data()
+            if self.storage_login is not None:
+                platform_storage.hold_launch(
+                    self._store, self._launch_id, self.storage_login
+                )
         except Exception:
             self._validated = False
             raise
+        return self
+
+    def validate_state(self) -> ToolMessageLaunch:
+        """The state must match this browser's state cookie, or a platform-storage login.
+
+        pylti1p3 only knows the cookie. Without it, a state that the login page put in the
+        platform's storage is accepted here and checked in the browser afterwards.
+        """
+        state = self._get_request_param("state")
+        if not state or not isinstance(state, str):
+            raise StateNotFound("")
+
+        if self._cookie_service.get_cookie(state) == state:
+            return self
+
+        login = platform_storage.take_login(self._store, state)
+        if login is None:
+            raise StateNotFound(state)
+        self.storage_login = login
         return self
 
     def validate_claim_types(self) -> ToolMessageLaunch:
@@ -198,8 +240,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not nonce or not isinstance(nonce, str):
             raise LaunchError("The launch token has no nonce.")
 
+        if self.storage_login is not None and nonce != self.storage_login.nonce:
+            raise LaunchError(
+                "This launch does not belong to the login that stored its state. "
+                "Please open the tool again from your course."
+            )
+
         storage = self._session_service.data_storage
-        assert isinstance(storage, DatabaseLaunchDataStorage)
+        if not isinstance(storage, DatabaseLaunchDataStorage):
+            raise RuntimeError("Launches need the shared launch-data storage.")
         # Same key that pylti1p3's SessionService.save_nonce used at login.
         if storage.take_value(f"lti1p3-nonce-{nonce}") is None:
             raise LaunchError(
@@ -212,6 +261,33 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_deep_linking_settings(self) -> ToolMessageLaunch:
         if self.is_deep_link_launch():
             check_settings(self._get_jwt_body().get(SETTINGS_CLAIM))
+        return self
+
+    def validate_deployment(self) -> ToolMessageLaunch:
+        """A known, active deployment; a new one follows the ``UNKNOWN_DEPLOYMENTS`` policy.
+
+        pylti1p3 refuses every deployment it does not find. For a registered issuer and
+        client id we record a new one instead, then accept it or hold it for approval.
+        """
+        deployment_id = self._get_jwt_body().get(DEPLOYMENT_ID_CLAIM)
+        if not deployment_id or not isinstance(deployment_id, str):
+            raise LaunchError("The launch does not name a deployment (deployment_id).")
+        if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH or not deployment_id.isascii():
+            raise LaunchError("The launch's deployment id is not valid.")
+
+        issuer, client_id = self.get_iss(), self.get_client_id()
+        status = deployment_status(issuer, client_id, deployment_id)
+        if status is None:
+            wanted = (
+                DEPLOYMENT_ACTIVE
+                if self._unknown_deployments == "accept"
+                else DEPLOYMENT_HELD
+            )
+            status = record_new_deployment(issuer, client_id, deployment_id, wanted)
+            logger.info("Recorded new deployment of %s as %s", issuer, status)
+
+        if status == DEPLOYMENT_HELD:
+            raise DeploymentHeld()
         return self
 
     def validate_target_link_uri(self) -> ToolMessageLaunch:
@@ -231,8 +307,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             logger.info(
                 "Unknown key id in a launch token; fetching the platform keys again"
             )
-            assert self._registration is not None
-            self._registration.set_key_set(None)
+            registration = self._require_registration()
+            registration.set_key_set(None)
             self._force_key_refetch = True
             return super().get_public_key()
 
@@ -272,14 +348,19 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not self._key_set_from_cache or self._force_key_refetch:
             return False
 
-        assert self._registration is not None
         guard_key = "refetch-" + _jwks_cache_key(
-            self._registration.get_key_set_url() or ""
+            self._require_registration().get_key_set_url() or ""
         )
         if self._store.get(guard_key) is not None:
             return False
         self._store.set(guard_key, True, JWKS_REFETCH_INTERVAL_SECONDS)
         return True
+
+    def _require_registration(self) -> Any:
+        # validate_registration() ran before any key is looked up; this guards a misuse.
+        if self._registration is None:
+            raise RuntimeError("The registration must be validated first.")
+        return self._registration
 
 
 def _jwks_cache_key(key_set_url: str) -> str:

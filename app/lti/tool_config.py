@@ -21,6 +21,7 @@ from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..config import ConfigError
@@ -56,6 +57,7 @@ class RegistrationRecord:
     key_set_url: str | None
     key_set: dict[str, Any] | None
     is_default: bool
+    #: The active deployments only: a held one is not usable until an admin approves it.
     deployment_ids: frozenset[str]
 
     @classmethod
@@ -69,7 +71,9 @@ class RegistrationRecord:
             key_set_url=row.key_set_url,
             key_set=row.key_set,
             is_default=row.is_default,
-            deployment_ids=frozenset(d.deployment_id for d in row.deployments),
+            deployment_ids=frozenset(
+                d.deployment_id for d in row.deployments if d.is_active
+            ),
         )
 
 
@@ -103,6 +107,18 @@ class RegistrationCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+DEPLOYMENT_ACTIVE = "active"
+DEPLOYMENT_HELD = "held"
+ACCESS_MODES = ("access_level", "grant")
+#: Per-deployment settings a registrations file may give under ``deployment_options``.
+DEPLOYMENT_OPTIONS = (
+    "access_mode",
+    "panopto_provider",
+    "username_claim",
+    "provider_sign_in",
+)
 
 
 class DatabaseToolConf(ToolConfAbstract):
@@ -219,9 +235,62 @@ def _default_registration_row(iss: str) -> PlatformRegistration | None:
 
 
 def _deployment_of(record: RegistrationRecord, deployment_id: str) -> Deployment | None:
+    """Only an active deployment counts; a held one is not usable yet."""
     if deployment_id not in record.deployment_ids:
         return None
     return Deployment().set_deployment_id(deployment_id)
+
+
+def registration_row(iss: str, client_id: str) -> PlatformRegistration | None:
+    return _registration_row(iss, client_id)
+
+
+def deployment_row(
+    iss: str, client_id: str, deployment_id: str
+) -> DeploymentRow | None:
+    return db.session.execute(
+        select(DeploymentRow)
+        .join(PlatformRegistration)
+        .where(
+            PlatformRegistration.issuer == iss,
+            PlatformRegistration.client_id == client_id,
+            DeploymentRow.deployment_id == deployment_id,
+        )
+    ).scalar_one_or_none()
+
+
+def deployment_status(iss: str, client_id: str, deployment_id: str) -> str | None:
+    """``active``, ``held``, or None when the registration has no such deployment."""
+    row = deployment_row(iss, client_id, deployment_id)
+    return row.status if row else None
+
+
+def record_new_deployment(
+    iss: str, client_id: str, deployment_id: str, status: str
+) -> str:
+    """Add a deployment first seen in a launch; return the status it ends up with.
+
+    Two workers may see the same new deployment at once: the unique constraint lets one
+    insert win, and the other reads what the winner wrote.
+    """
+    registration = _registration_row(iss, client_id)
+    if registration is None:
+        raise LookupError("No such registration.")
+
+    db.session.add(
+        DeploymentRow(
+            registration_id=registration.id,
+            deployment_id=deployment_id,
+            status=status,
+            first_seen_at=time.time(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return deployment_status(iss, client_id, deployment_id) or status
+    return status
 
 
 def load_registrations_file(path: Path) -> int:
@@ -289,6 +358,8 @@ def _check_entry(path: Path, issuer: str, entry: Any) -> None:
         raise ConfigError(
             f"LTI_CONFIG file {path}: deployment_ids of {issuer} must be a list."
         )
+
+
 def forget_cached_registrations() -> None:
     """After a change to registrations: this process reads them afresh (others within
     REGISTRATION_CACHE_SECONDS)."""
@@ -326,8 +397,57 @@ def _upsert_registration(issuer: str, entry: dict[str, Any]) -> None:
     row.key_set_url = entry.get("key_set_url")
     row.key_set = entry.get("key_set")
     row.is_default = bool(entry.get("default", False))
+    if "page_origins" in entry:
+        row.page_origins = list(entry["page_origins"] or []) or None
+    if "label" in entry:
+        row.label = entry["label"]
 
-    known = {d.deployment_id for d in row.deployments}
+    known = {d.deployment_id: d for d in row.deployments}
+    options = entry.get("deployment_options") or {}
     for deployment_id in entry.get("deployment_ids", []):
-        if deployment_id not in known:
-            row.deployments.append(DeploymentRow(deployment_id=deployment_id))
+        deployment = known.get(deployment_id)
+        if deployment is None:
+            deployment = DeploymentRow(
+                deployment_id=deployment_id, status=DEPLOYMENT_ACTIVE
+            )
+            row.deployments.append(deployment)
+        # A deployment listed in the file is approved by whoever wrote the file.
+        deployment.status = DEPLOYMENT_ACTIVE
+        apply_deployment_options(deployment, options.get(deployment_id) or {})
+
+
+def apply_deployment_options(
+    deployment: DeploymentRow, options: dict[str, Any]
+) -> None:
+    """Set the per-deployment access settings named in ``options``.
+
+    :raises ValueError: for an unknown option or a value of the wrong kind.
+    """
+    unknown = set(options) - set(DEPLOYMENT_OPTIONS)
+    if unknown:
+        raise ValueError(f"Unknown deployment option(s): {', '.join(sorted(unknown))}.")
+
+    if "access_mode" in options:
+        if options["access_mode"] not in ACCESS_MODES:
+            raise ValueError(f"access_mode must be one of {', '.join(ACCESS_MODES)}.")
+        deployment.access_mode = options["access_mode"]
+    if "panopto_provider" in options:
+        deployment.panopto_provider = options["panopto_provider"] or None
+    if "username_claim" in options:
+        deployment.username_claim = _username_claim(options["username_claim"])
+    if "provider_sign_in" in options:
+        deployment.provider_sign_in = bool(options["provider_sign_in"])
+
+
+#: Launch claims that may hold the LMS username, besides ``custom:NAME``.
+USERNAME_CLAIMS = ("sub", "email", "preferred_username")
+
+
+def _username_claim(value: Any) -> str:
+    if not isinstance(value, str) or not (
+        value in USERNAME_CLAIMS or (value.startswith("custom:") and len(value) > 7)
+    ):
+        raise ValueError(
+            "username_claim must be sub, email, preferred_username or custom:NAME."
+        )
+    return value

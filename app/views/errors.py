@@ -40,7 +40,9 @@ def _tool_error(error: ToolError):
     # A server-side failure (the store down, say) keeps its own code as the reason.
     reason = error.code if error.status >= 500 else None
     _count_launch_failure(reason or metrics.launch_failure_reason(error.message))
-    return _respond(error.status, error.code, error.message, error.retryable)
+    return _respond(
+        error.status, error.code, error.message, error.retryable, error.relaunch_url
+    )
 
 
 def _http_error(error: HTTPException):
@@ -61,11 +63,20 @@ def _unexpected_error(error: Exception):
     )
 
 
-def _respond(status: int, code: str, message: str, retryable: bool):
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    retryable: bool,
+    relaunch_url: str | None = None,
+):
     if _wants_json():
         body = {"error": {"code": code, "message": message, "retryable": retryable}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+    page = render_template(
+        "error.html", status=status, message=message, relaunch_url=relaunch_url
+    )
+    return page, status
 
 
 def _count_launch_failure(reason: str) -> None:

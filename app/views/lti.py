@@ -1,18 +1,34 @@
-"""LTI endpoints: OIDC login, launch and the tool's public keys."""
+"""LTI endpoints: OIDC login, launch, the platform-storage check and the tool's public keys."""
 
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, jsonify, request
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pylti1p3.exception import LtiException, OIDCException, ToolConfException
 from werkzeug.wrappers import Response
 
-from .. import metrics, services
-from ..errors import LaunchError
+from .. import access, metrics, security, services
+from ..errors import BadRequest, Forbidden, LaunchError, StateNotFound
+from ..lti import platform_storage
+from ..lti.deep_linking import settings_of
 from ..lti.errors import explain
 from ..store import KeyValueStore
-from . import chooser, player
+from . import admin, chooser, player
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +62,59 @@ LIBRARY_ERRORS = (
     AttributeError,
 )
 
+#: A launch form is a few kilobytes; anything near this size is not a real id_token.
+MAX_LAUNCH_BYTES = 256 * 1024
+#: ``lti_storage_target`` names a frame; anything else is ignored (Canvas sends
+#: ``post_message_forwarding``, others ``_parent``).
+FRAME_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+CONFIRM_SALT = "lti-storage-confirm"
+#: Custom parameter that asks for the tool's admin page instead of a video.
+TOOL_PAGE_PARAM = "panopto_tool_page"
+
+
+@bp.before_request
+def limit_request_size() -> None:
+    # Werkzeug then answers 413 before parsing an oversized form.
+    request.max_content_length = MAX_LAUNCH_BYTES
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response:
     """Answer a platform's third-party initiated login by sending the browser to its
-    authorization endpoint."""
+    authorization endpoint: at once, or from a page that first keeps the state in the
+    platform's storage, or checks that cookies work inside the platform's frame."""
     _check_login_parameters()
 
-    KeyValueStore().purge_expired()
+    store = KeyValueStore()
+    store.purge_expired()
     try:
-        return services.oidc_login().redirect(services.launch_url())
+        redirect = services.oidc_login().get_redirect_object(services.launch_url())
     except LIBRARY_ERRORS as err:
         raise explain(err) from err
+
+    auth_url = redirect.get_redirect_url()
+    query = dict(parse_qsl(urlsplit(auth_url).query))
+    platform_storage.remember_login_params(store, query["state"], request.values)
+
+    target = (request.values.get("lti_storage_target") or "").strip()
+    if FRAME_NAME.fullmatch(target):
+        login = platform_storage.StorageLogin(
+            state=query["state"],
+            nonce=query["nonce"],
+            platform_origin=security.origin_of(auth_url) or "",
+            target=target,
+        )
+        platform_storage.remember_login(store, login)
+        page = _login_page(auth_url, "storage", login)
+    elif request.headers.get("Sec-Fetch-Dest") == "iframe":
+        page = _login_page(auth_url, "cookie-check", None)
+    else:
+        return redirect.do_redirect()
+
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    # pylti1p3 attaches its state cookie here (SameSite=None; Secure; Partitioned on HTTPS).
+    return redirect._process_response(response)
 
 
 @bp.post("/launch")
@@ -66,24 +123,71 @@ def launch() -> str:
     if len(request.form.get("id_token", "")) > MAX_ID_TOKEN_LENGTH:
         raise LaunchError("The launch token is far larger than any real one; refused.")
 
+    after_this_request(_not_cached)
     message_launch = services.message_launch()
     try:
         launch_data = message_launch.get_launch_data()
         is_deep_link = message_launch.is_deep_link_launch()
+    except StateNotFound as err:
+        err.relaunch_url = _relaunch_url(err.state)
+        raise
     except LIBRARY_ERRORS as err:
         raise explain(err) from err
 
+    launch_id = message_launch.get_launch_id()
     logger.info(
-        "Accepted %s from %s",
+        "Accepted %s from %s%s",
         "a deep-linking launch" if is_deep_link else "a resource launch",
         launch_data.get("iss"),
+        " (pending its platform-storage check)" if message_launch.storage_login else "",
     )
     metrics.LAUNCHES.labels("deep_link" if is_deep_link else "resource").inc()
+
+    if message_launch.storage_login is not None:
+        g.lti_storage = _storage_check(launch_id, message_launch.storage_login)
+
     if is_deep_link:
-        return chooser.open_chooser(message_launch.get_launch_id(), launch_data)
+        security.allow_form_target(
+            str(settings_of(launch_data).get("deep_link_return_url", ""))
+        )
+        access.on_deep_link_launch(launch_data)
+        return chooser.open_chooser(launch_id, launch_data)
     if message_launch.is_resource_launch():
+        if _custom(launch_data).get(TOOL_PAGE_PARAM) == "admin":
+            return admin.open_from_launch(launch_id, launch_data)
         return player.show_player(launch_data)
     raise LaunchError("This kind of launch is not supported by the Panopto tool.")
+
+
+@bp.post("/storage/confirm")
+def confirm_storage():
+    """The launch page read the state and nonce back from the platform: release the launch."""
+    if not security.is_same_origin_request():
+        raise Forbidden("This request did not come from the tool's own page.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Send the launch's state and nonce as JSON.")
+
+    serializer = URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=CONFIRM_SALT
+    )
+    try:
+        launch_id = serializer.loads(
+            str(body.get("ticket", "")),
+            max_age=platform_storage.PENDING_TTL_SECONDS,
+        )
+    except BadSignature as err:
+        raise Forbidden("This launch check is not valid.") from err
+
+    if not platform_storage.confirm(
+        KeyValueStore(), str(launch_id), body.get("state"), body.get("nonce")
+    ):
+        logger.info("A platform-storage check failed")
+        raise Forbidden(
+            "Your course system's storage does not hold this launch, so it was not "
+            "started in this browser. Please open the tool again from your course."
+        )
+    return jsonify(confirmed=True)
 
 
 @bp.get("/jwks")
@@ -104,3 +208,65 @@ def _check_login_parameters() -> None:
 
     if request.values["target_link_uri"] != services.launch_url():
         raise LaunchError("The login asks to open an address that is not this tool's.")
+
+
+def _not_cached(response):
+    # The page holds a chooser token, an admin ticket or a storage ticket: never cache it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _login_page(
+    auth_url: str, mode: str, login: platform_storage.StorageLogin | None
+) -> str:
+    return render_template(
+        "lti_login.html",
+        mode=mode,
+        auth_url=auth_url,
+        login=login,
+        new_window_url=_new_window_url(request.values),
+        secure_cookies=request.is_secure,
+    )
+
+
+def _new_window_url(params: Any) -> str:
+    """The same login, for a new window (a top-level page, where cookies are first-party).
+
+    Without ``lti_storage_target``: a new window has no platform frame to store state in.
+    """
+    kept = {
+        name: params[name]
+        for name in platform_storage.RELAUNCH_PARAMS
+        if params.get(name)
+    }
+    return url_for("lti.login") + "?" + urlencode(kept)
+
+
+def _relaunch_url(state: str) -> str | None:
+    params = platform_storage.login_params(KeyValueStore(), state)
+    if not params or params.get("target_link_uri") != services.launch_url():
+        return None
+    return _new_window_url(params)
+
+
+def _storage_check(
+    launch_id: str, login: platform_storage.StorageLogin
+) -> dict[str, str]:
+    """What the launch page needs to prove its state with the platform's storage."""
+    serializer = URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=CONFIRM_SALT
+    )
+    return {
+        "mode": "verify",
+        "state": login.state,
+        "nonce": login.nonce,
+        "platform_origin": login.platform_origin,
+        "target": login.target,
+        "ticket": serializer.dumps(launch_id),
+        "confirm_url": url_for("lti.confirm_storage"),
+    }
+
+
+def _custom(launch_data: dict[str, Any]) -> dict[str, Any]:
+    custom = launch_data.get("https://purl.imsglobal.org/spec/lti/claim/custom")
+    return custom if isinstance(custom, dict) else {}

@@ -6,8 +6,9 @@ so the chooser opens ``/panopto/connect`` in a new window. The steps, and why ea
 1. ``GET /panopto/connect`` serves a page with no secret in it. Its script asks the window
    that opened it (the chooser, same origin only) for the chooser token by ``postMessage``,
    so the token never travels in a URL (URLs end up in logs and browser history).
-2. The page POSTs the token back. We refuse any POST that another site could have sent
-   (checked with the ``Origin`` header), bind the sign-in to this browser with a cookie, and
+2. The page POSTs the token back. We refuse any request that another site could have sent
+   (``Sec-Fetch-Site``/``Origin``, in :mod:`app.security`), bind the sign-in to this browser
+   with a cookie, and
    send the window to Panopto's sign-in page.
 3. Panopto redirects to ``/panopto/callback``. The state must be ours, unused, and belong to
    the browser holding the cookie, or an attacker could make someone else's Panopto account
@@ -26,9 +27,9 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from .. import services
+from .. import security, services
 from ..chooser_session import load_context
-from ..errors import Forbidden, ToolError
+from ..errors import ToolError
 from ..panopto.oauth import UserKey
 from ..store import KeyValueStore
 
@@ -53,13 +54,19 @@ class SignInFailed(ToolError):
 @bp.get("/connect")
 def connect() -> str:
     """The pop-up's first page: it fetches the chooser token from its opener, then posts it."""
+    # The post is answered with a redirect to Panopto's sign-in page, which the page's
+    # form-action policy must allow as well.
+    security.allow_form_target(current_app.config["PANOPTO_BASE_URL"])
     return render_template("panopto_connect.html")
 
 
 @bp.post("/connect")
 def start_sign_in() -> Response:
-    """Send the pop-up to Panopto's sign-in page for the chooser's user."""
-    _refuse_cross_site_post()
+    """Send the pop-up to Panopto's sign-in page for the chooser's user.
+
+    Only our own pages may post here: :mod:`app.security` refuses requests the browser
+    marks as coming from another site, so a form elsewhere cannot start a sign-in.
+    """
     context, _ = load_context(
         current_app.config["SECRET_KEY"],
         request.form.get("token"),
@@ -134,14 +141,6 @@ def _take_pending_sign_in() -> dict[str, Any]:
             "from the chooser's “Sign in to Panopto” button."
         )
     return pending
-
-
-def _refuse_cross_site_post() -> None:
-    """Only our own pages may start a sign-in: a form on another site must not."""
-    origin = request.headers.get("Origin")
-    own_origin = request.host_url.rstrip("/")
-    if origin != own_origin and request.headers.get("Sec-Fetch-Site") != "same-origin":
-        raise Forbidden("A Panopto sign-in can only be started from the video chooser.")
 
 
 def _digest(value: str) -> str:

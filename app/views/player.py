@@ -6,43 +6,36 @@ from typing import Any
 
 from flask import current_app, render_template, url_for
 
+from .. import access
 from ..embed_options import from_custom
-from ..errors import LaunchError
-from ..panopto.embed import embed_url, is_guid, thumbnail_url, viewer_url
+from ..panopto.embed import embed_url, thumbnail_url, viewer_url
 from ..panopto.oauth import UserKey
 from ..viewer_status import VideoState, issue_status_token, video_state
 
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 RESOURCE_LINK_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
-ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
 PRESENTATION_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
 
 def show_player(launch_data: dict[str, Any]) -> str:
-    """Render the player for the session named in the launch's custom parameters.
+    """Render the player for the placed session, with the options chosen at insert time.
 
-    Anyone the platform launches with a valid, signed resource link may watch: the platform
-    decided who sees the task or comment. Checking that the viewer's unit is the one the
-    item was placed in, and granting Panopto access per viewer, are not done yet; until
-    then Panopto's own sharing settings decide whether the video plays.
+    :mod:`app.access` decides first: the placement must be ours, in this unit (or a copy),
+    for a role that may view; in ``grant`` mode it also lets the viewer in on Panopto.
+    The embed options come from the item's custom parameters; a viewer who edits them can
+    only change how the same video plays.
     """
-    custom = launch_data.get(CUSTOM_CLAIM) or {}
-    session_id = custom.get("panopto_session_id") if isinstance(custom, dict) else None
-    if not session_id:
-        raise LaunchError("This link does not say which Panopto video to show.")
-    if not is_guid(session_id):
-        raise LaunchError("This link names a Panopto video id that is not valid.")
+    view = access.authorize_view(launch_data)
+    session_id = view.session_id
 
-    resource_link = launch_data.get(RESOURCE_LINK_CLAIM) or {}
-    title = resource_link.get("title") if isinstance(resource_link, dict) else None
     base_url = current_app.config["PANOPTO_BASE_URL"]
-    options = from_custom(custom)
+    options = from_custom(_custom(launch_data))
     viewer = UserKey(str(launch_data.get("iss")), str(launch_data.get("sub")))
     state = video_state(session_id, viewer)
 
     return render_template(
         "player.html",
-        title=title if isinstance(title, str) and title else "Panopto video",
+        title=_title(launch_data),
         state=state.value,
         options=options,
         as_thumbnail=options.display == "thumbnail"
@@ -56,7 +49,19 @@ def show_player(launch_data: dict[str, Any]) -> str:
         )
         if state is VideoState.PROCESSING
         else None,
+        notice=view.notice,
     )
+
+
+def _custom(launch_data: dict[str, Any]) -> dict[str, Any]:
+    custom = launch_data.get(CUSTOM_CLAIM)
+    return custom if isinstance(custom, dict) else {}
+
+
+def _title(launch_data: dict[str, Any]) -> str:
+    resource_link = launch_data.get(RESOURCE_LINK_CLAIM)
+    title = resource_link.get("title") if isinstance(resource_link, dict) else None
+    return title if isinstance(title, str) and title else "Panopto video"
 
 
 def _opened_in_window(launch_data: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from . import lti, pages
+from . import lti, pages, tools
 from .config import resolve
 from .errors import PlatformError
 from .keys import load_or_create_keys
@@ -39,12 +39,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = resolve(config)
     app = Flask(__name__)
     app.config.update(settings)
+    cross_site = settings["CROSS_SITE_COOKIES"]
     app.config.update(
         # The tool (8000) and the Panopto simulator (8002) share the host, and cookies
         # ignore ports, so each process names its cookie apart (docs/demo-topology.md).
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SAMESITE="None" if cross_site else "Lax",
+        SESSION_COOKIE_SECURE=cross_site,
     )
 
     app.extensions[EXTENSION_KEY] = LtiPlatform(
@@ -57,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(lti.bp)
+    app.register_blueprint(tools.bp)
     _register_error_pages(app)
     app.after_request(_security_headers)
     return app

@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port to listen on"
     )
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="and this private key (PEM)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("werkzeug").addFilter(RedactQueryStrings())
     app = create_app(env_overrides())
     # Werkzeug's development server, threaded: each item iframe launches concurrently.
-    app.run(host=args.host, port=args.port, threaded=True, debug=False)
+    tls = (args.certfile, args.keyfile) if args.certfile else None
+    app.run(host=args.host, port=args.port, threaded=True, debug=False, ssl_context=tls)
 
 
 if __name__ == "__main__":

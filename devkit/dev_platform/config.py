@@ -26,6 +26,9 @@ ENV_KEYS = (
     "SECRET_KEY",
     "LOGIN_INITIATION_METHOD",
     "SEND_DEEP_LINK_DATA",
+    "PLATFORM_STORAGE",
+    "TOOL_REGISTRATION_URL",
+    "CROSS_SITE_COOKIES",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -52,7 +55,22 @@ DEFAULTS: dict[str, Any] = {
     # Whether Deep Linking requests carry ``data``. Off, they carry none, which lets the
     # tool prove it then leaves ``data`` out of its response (LTI-NOTES 2.6).
     "SEND_DEEP_LINK_DATA": True,
+    # LTI platform storage for tools in frames (client-side postMessage drafts):
+    # "frame" answers lti.put_data/get_data from a hidden frame named
+    # post_message_forwarding (as Canvas does), "parent" from the page itself, "off" not.
+    "PLATFORM_STORAGE": "frame",
+    # The tool's Dynamic Registration URL, offered on the platform's tool-registration page.
+    # None: derived from TOOL_LOGIN_URL (``/lti/register`` on the same origin).
+    "TOOL_REGISTRATION_URL": None,
+    # The session cookie as SameSite=None; Secure, for a platform served over HTTPS on a
+    # different site from the tool (a cross-site POST back from the tool's frame, such as
+    # the Deep Linking return, must still carry it). Off: SameSite=Lax.
+    "CROSS_SITE_COOKIES": False,
 }
+
+STORAGE_MODES = ("frame", "parent", "off")
+#: The frame name Canvas uses for its storage frame; tools find it in window.parent.frames.
+STORAGE_FRAME_NAME = "post_message_forwarding"
 
 DEFAULT_KEY_SUBDIR = Path("instance") / "dev_platform"
 LOGIN_METHODS = ("post", "get")
@@ -93,8 +111,28 @@ def resolve(config: dict[str, Any] | None) -> dict[str, Any]:
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_urlsafe(32)
     settings["LOGIN_INITIATION_METHOD"] = _login_method(settings)
     settings["SEND_DEEP_LINK_DATA"] = _flag(settings["SEND_DEEP_LINK_DATA"])
+    settings["PLATFORM_STORAGE"] = _storage_mode(settings)
+    settings["CROSS_SITE_COOKIES"] = _flag(settings["CROSS_SITE_COOKIES"])
+    settings["TOOL_REGISTRATION_URL"] = settings["TOOL_REGISTRATION_URL"] or (
+        origin_of(settings["TOOL_LOGIN_URL"]) + "/lti/register"
+    )
 
     return settings
+
+
+def storage_target(settings: dict[str, Any]) -> str | None:
+    """The ``lti_storage_target`` value the platform sends, or None without storage."""
+    mode = settings["PLATFORM_STORAGE"]
+    if mode == "off":
+        return None
+    return STORAGE_FRAME_NAME if mode == "frame" else "_parent"
+
+
+def _storage_mode(settings: dict[str, Any]) -> str:
+    mode = str(settings["PLATFORM_STORAGE"]).strip().lower()
+    if mode not in STORAGE_MODES:
+        raise ConfigError("PLATFORM_STORAGE must be 'frame', 'parent' or 'off'.")
+    return mode
 
 
 def origin_of(url: str) -> str:

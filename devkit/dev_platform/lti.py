@@ -6,13 +6,16 @@ URL surface:
 - ``GET /lti/deep-link/start``: the chooser iframe's first page, a login initiation;
 - ``GET|POST /lti/authorize``: the OIDC authorization endpoint;
 - ``POST /lti/deep-link/return``: the tool's Deep Linking response;
-- ``GET /lti/launch-item/<item_id>``: a placed item's iframe, a fresh launch per viewer.
+- ``GET /lti/launch-item/<item_id>``: a placed item's iframe, a fresh launch per viewer;
+- ``GET /lti/storage-frame``: the hidden frame that answers tools' ``lti.put_data`` and
+  ``lti.get_data`` (LTI platform storage), when ``PLATFORM_STORAGE`` is ``frame``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, jsonify, render_template, request, session
 
+from .config import STORAGE_FRAME_NAME, origin_of
 from .web import CHOOSER_KEY, auto_submit, current_user, platform, signed_in_user
 
 bp = Blueprint("lti", __name__)
@@ -73,3 +76,13 @@ def _flash_outcome(count: int, message: str | None, error_message: str | None) -
         flash(message)
     if count:
         flash(f"Added {count} video{'s' if count != 1 else ''}.")
+
+
+@bp.get("/lti/storage-frame")
+def storage_frame() -> str:
+    """The platform-storage frame: a page of this origin holding the tools' values."""
+    return render_template(
+        "storage_frame.html",
+        frame_name=STORAGE_FRAME_NAME,
+        tool_origin=origin_of(platform().identity.tool_launch_url),
+    )

@@ -119,6 +119,8 @@ def _common_claims(
         "given_name": user.given_name,
         "family_name": user.family_name,
         "email": user.email,
+        # The OnTrack username: Panopto's provider users are "OnTrack\\{username}".
+        "preferred_username": user.id,
         LTI + "version": LTI_VERSION,
         LTI + "deployment_id": identity.deployment_id,
         LTI + "roles": list(user.lti_roles),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -12,7 +13,7 @@ from flask import (
     url_for,
 )
 
-from .config import origin_of
+from .config import STORAGE_FRAME_NAME, origin_of
 from .errors import NotAllowedError, PlatformError
 from .messages import DEFAULT_FRAME_HEIGHT, DEFAULT_FRAME_WIDTH
 from .roster import USERS, find_user
@@ -49,6 +50,8 @@ def task(task_id: str) -> str:
         description_items=store.description_items(task_id),
         comments=store.comments(task_id),
         tool_origin=origin_of(service.identity.tool_launch_url),
+        storage_mode=current_app.config["PLATFORM_STORAGE"],
+        storage_frame_name=STORAGE_FRAME_NAME,
         default_width=DEFAULT_FRAME_WIDTH,
         default_height=DEFAULT_FRAME_HEIGHT,
     )

@@ -15,10 +15,11 @@ A placed item is shown by ``start_item_launch``: a fresh login for whoever views
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .authorize import Registration, check_authentication_request
+from .config import storage_target
 from .deep_linking import DeepLinkResponse, Expectation, read_response
 from .errors import AuthorizationRequestError, DeepLinkResponseError, NotAllowedError
 from .hints import KIND_DEEP_LINK, KIND_RESOURCE_LINK, HintSigner, MessageHint
@@ -79,6 +80,10 @@ class LtiPlatform:
         self.tool_login_url: str = settings["TOOL_LOGIN_URL"]
         self.login_method: str = settings["LOGIN_INITIATION_METHOD"]
         self.send_deep_link_data: bool = settings["SEND_DEEP_LINK_DATA"]
+        #: ``lti_storage_target`` sent with logins and launches; None without storage.
+        self.storage_target: str | None = storage_target(settings)
+        #: Offered on the tool registration page (Dynamic Registration).
+        self.settings_registration_url: str = settings["TOOL_REGISTRATION_URL"]
         self.identity = PlatformIdentity(
             issuer=settings["PLATFORM_URL"],
             client_id=settings["CLIENT_ID"],
@@ -128,11 +133,35 @@ class LtiPlatform:
         )
         claims = self._claims_for(checked.hint, checked.user, checked.nonce)
         id_token = sign_id_token(claims, self.keys)
-        return FormPost(
-            action=checked.redirect_uri,
-            method="post",
-            fields={"id_token": id_token, "state": checked.state},
+        fields = {"id_token": id_token, "state": checked.state}
+        if self.storage_target:
+            # Client-side postMessage drafts: the launch names the storage frame too.
+            fields["lti_storage_target"] = self.storage_target
+        return FormPost(action=checked.redirect_uri, method="post", fields=fields)
+
+    def register_tool(
+        self,
+        client_id: str,
+        deployment_id: str,
+        login_url: str,
+        redirect_uris: tuple[str, ...],
+        launch_url: str,
+        jwks_url: str,
+    ) -> None:
+        """Replace the one tool registration with a dynamically registered one."""
+        self.identity = replace(
+            self.identity,
+            client_id=client_id,
+            deployment_id=deployment_id,
+            tool_launch_url=launch_url,
         )
+        self.registration = Registration(
+            client_id=client_id, redirect_uris=redirect_uris
+        )
+        self.tool_login_url = login_url
+        if jwks_url != self.tool_keys.jwks_url:
+            self.tool_keys = ToolKeySet(jwks_url)
+        logger.info("Registered the tool dynamically as client %s", client_id)
 
     def receive_deep_link(
         self, token: str, request_id: str | None, user: User | None
@@ -185,15 +214,16 @@ class LtiPlatform:
         self, user: User, hint: MessageHint, target_link_uri: str
     ) -> FormPost:
         # LTI Core 1.3 section 4.1: third-party initiated login.
+        fields = {
+            "iss": self.identity.issuer,
+            "login_hint": user.id,
+            "target_link_uri": target_link_uri,
+            "lti_message_hint": self.hints.sign(hint),
+            "client_id": self.identity.client_id,
+            "lti_deployment_id": self.identity.deployment_id,
+        }
+        if self.storage_target:
+            fields["lti_storage_target"] = self.storage_target
         return FormPost(
-            action=self.tool_login_url,
-            method=self.login_method,
-            fields={
-                "iss": self.identity.issuer,
-                "login_hint": user.id,
-                "target_link_uri": target_link_uri,
-                "lti_message_hint": self.hints.sign(hint),
-                "client_id": self.identity.client_id,
-                "lti_deployment_id": self.identity.deployment_id,
-            },
+            action=self.tool_login_url, method=self.login_method, fields=fields
         )

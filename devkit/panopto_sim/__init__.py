@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, control, pages, signin, upload_api
+from . import access_api, api, control, pages, signin, upload_api
 from .faults import FaultInjector
 from .oauth import SimAuthorizationServer, create_resource_protector
 from .settings import SESSION_COOKIE_NAME, resolve
@@ -46,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions[EXTENSION_KEY] = _build_simulator(app, settings)
     app.register_blueprint(signin.bp)
+    # access_api adds the access-control routes to api.bp before it is registered.
+    assert access_api.bp is api.bp
     app.register_blueprint(api.bp)
     app.register_blueprint(upload_api.bp)
     app.register_blueprint(pages.bp)

@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="and this private key (PEM)")
     args = parser.parse_args(argv)
 
     if not _is_loopback(args.host):
@@ -54,7 +56,14 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as err:
         parser.error(str(err))
 
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    tls = (args.certfile, args.keyfile) if args.certfile else None
+    app.run(
+        host=args.host,
+        port=args.port,
+        threaded=True,
+        use_reloader=False,
+        ssl_context=tls,
+    )
 
 
 if __name__ == "__main__":

@@ -49,11 +49,11 @@ FAULT_BODIES = {503: "Service Unavailable", 429: "Too Many Requests", 500: "Erro
 def simulate_site() -> Response | None:
     """Apply latency and faults, then identify the caller."""
     sim = current_simulator()
+    sim.calls.append((request.method, request.path))
     latency_ms = sim.settings["SIM_LATENCY_MS"]
     if latency_ms:
         time.sleep(latency_ms / 1000)
 
-    sim.count_rest_call()
     fault = sim.faults.take()
     if fault is not None:
         logger.info("injected fault %s on %s", fault.mode, request.path)

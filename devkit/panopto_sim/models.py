@@ -36,6 +36,15 @@ class AccessLevel(enum.StrEnum):
 LISTED_LEVELS = frozenset({AccessLevel.ORGANIZATION, AccessLevel.PUBLIC})
 """Levels at which every signed-in user finds the item by browsing and search."""
 
+LEVEL_ORDER = (
+    AccessLevel.RESTRICTED,
+    AccessLevel.ORGANIZATION_UNLISTED,
+    AccessLevel.ORGANIZATION,
+    AccessLevel.PUBLIC_UNLISTED,
+    AccessLevel.PUBLIC,
+)
+"""From the narrowest to the widest audience."""
+
 LINK_LEVELS = LISTED_LEVELS | {
     AccessLevel.ORGANIZATION_UNLISTED,
     AccessLevel.PUBLIC_UNLISTED,
@@ -88,6 +97,8 @@ class Session:
     @property
     def captioned(self) -> bool:
         return self.has_captions or bool(self.caption_tracks)
+    #: Roles granted on this session alone (``POST /sessions/{id}/permissions``).
+    grants: dict[str, Role] = field(default_factory=dict)
 
 
 @dataclass

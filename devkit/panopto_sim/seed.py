@@ -51,7 +51,48 @@ SASHA = User(
     "only the identity-provider variant",
 )
 
-USERS = (INA, TOM, STU, SASHA)
+# The dev platform's people as Panopto's OnTrack identity provider knows them: user keys
+# ``OnTrack\{username}`` (API-NOTES 1.4, 7.2), SSO only, with no folder roles of their own.
+# The tool grants them access just in time.
+PROVIDER_SAM_ID = "acc00000-0000-4000-8000-000000000011"
+PROVIDER_TARA_ID = "acc00000-0000-4000-8000-000000000012"
+PROVIDER_CONNOR_ID = "acc00000-0000-4000-8000-000000000013"
+PROVIDER_SAMIR_ID = "acc00000-0000-4000-8000-000000000014"
+
+PROVIDER_USERS = (
+    User(
+        id=PROVIDER_SAM_ID,
+        username="OnTrack\\sam",
+        display_name="Sam Student (OnTrack)",
+        password=None,
+        description="The dev platform's student, provisioned by the OnTrack provider",
+    ),
+    User(
+        id=PROVIDER_TARA_ID,
+        username="OnTrack\\tara",
+        display_name="Tara Tutor (OnTrack)",
+        password=None,
+        description="The dev platform's tutor, provisioned by the OnTrack provider",
+    ),
+    User(
+        id=PROVIDER_CONNOR_ID,
+        username="OnTrack\\connor",
+        display_name="Connor Convenor (OnTrack)",
+        password=None,
+        description="The dev platform's convenor, provisioned by the OnTrack provider",
+    ),
+    User(
+        # Starts like sam's username: a search for OnTrack\sam finds both, so only an
+        # exact match may be taken for the user.
+        id=PROVIDER_SAMIR_ID,
+        username="OnTrack\\samir",
+        display_name="Samir Someone (OnTrack)",
+        password=None,
+        description="Another OnTrack user whose username starts like sam's",
+    ),
+)
+
+USERS = (INA, TOM, STU, SASHA, *PROVIDER_USERS)
 
 # -- folders -------------------------------------------------------------------------
 
@@ -152,6 +193,10 @@ def _folders() -> list[Folder]:
                 TOM_ID: Role.VIEWER,
                 STU_ID: Role.VIEWER,
                 SASHA_ID: Role.VIEWER,
+                # The dev platform's staff, as the OnTrack provider provisions them; its
+                # student (OnTrack\sam) has no role and relies on the tool's grants.
+                PROVIDER_CONNOR_ID: Role.CREATOR,
+                PROVIDER_TARA_ID: Role.VIEWER,
             },
         ),
         Folder(
@@ -159,7 +204,7 @@ def _folders() -> list[Folder]:
             name="Week 1",
             description="Recordings from the first week.",
             parent_id=FOLDER_SIT999,
-            grants={TOM_ID: Role.CREATOR},
+            grants={TOM_ID: Role.CREATOR, PROVIDER_TARA_ID: Role.CREATOR},
         ),
         Folder(
             id=FOLDER_SIT999_WEEK2,

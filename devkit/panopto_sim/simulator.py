@@ -11,7 +11,6 @@ In-process tests reach the same controls as the ``/_sim`` routes through it::
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +35,9 @@ class Simulator:
     oauth: SimAuthorizationServer
     protector: ResourceProtector
     uploads: UploadStore
-    #: REST calls received since start or reset, faulted ones included.
-    rest_calls: int = 0
-    _calls_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Every REST v1 call received since start or reset, faulted ones included, as
+    #: (method, path). Appending to a list is atomic, so threaded requests need no lock.
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -60,9 +59,10 @@ class Simulator:
             return 0
         return self.tokens.expire_access_tokens(user.id)
 
-    def count_rest_call(self) -> None:
-        with self._calls_lock:
-            self.rest_calls += 1
+    @property
+    def rest_calls(self) -> int:
+        """How many REST calls arrived since start or reset."""
+        return len(self.calls)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, codes, faults and the call count."""
@@ -70,8 +70,7 @@ class Simulator:
         self.tokens.reset()
         self.faults.clear()
         self.uploads.reset()
-        with self._calls_lock:
-            self.rest_calls = 0
+        self.calls.clear()
 
 
 def current_simulator() -> Simulator:

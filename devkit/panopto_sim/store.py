@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from . import seed as seed_module
 from .errors import BadRequest, Forbidden, NotFound
 from .models import (
+    LEVEL_ORDER,
     LINK_LEVELS,
     LISTED_LEVELS,
     ZERO_GUID,
@@ -73,6 +74,14 @@ class Store:
     def user(self, user_id: str) -> User | None:
         return self.users.get(user_id)
 
+    def search_users(self, terms: list[str] | None) -> list[User]:
+        """Users whose username or display name matches (``/users/search``)."""
+        return [
+            user
+            for user in self.users.values()
+            if score(terms, user.username, user.display_name)
+        ]
+
     # -- access rules ------------------------------------------------------------------
 
     def ancestors(self, folder: Folder) -> list[Folder]:
@@ -96,9 +105,12 @@ class Store:
         return AccessLevel.RESTRICTED
 
     def session_level(self, session: Session) -> AccessLevel:
-        if session.access_level is not None:
-            return session.access_level
-        return self.folder_level(self.folders[session.folder_id])
+        """The session's own level or its folder's, whichever is wider: a session set
+        more restrictive than what it inherits gets the inherited level (API-NOTES 7.1)."""
+        inherited = self.folder_level(self.folders[session.folder_id])
+        if session.access_level is None:
+            return inherited
+        return max(session.access_level, inherited, key=LEVEL_ORDER.index)
 
     def sees_folder(self, user_id: str, folder: Folder) -> bool:
         if self.role(user_id, folder) is not None:
@@ -113,7 +125,7 @@ class Store:
         return self.sees_folder(user_id, self.folders[session.folder_id])
 
     def opens_session(self, user_id: str, session: Session) -> bool:
-        if self.lists_session(user_id, session):
+        if self.lists_session(user_id, session) or user_id in session.grants:
             return True
         return self.session_level(session) in LINK_LEVELS
 
@@ -306,3 +318,48 @@ class Store:
             raise BadRequest("The target folder was not found.", source="Folder")
         if not self.can_create(user_id, target):
             raise Forbidden("Creator access to the target folder is needed.")
+
+    # -- session permissions and sharing (API-NOTES section 7) ------------------------
+
+    def managed_session(self, user_id: str, session_id: str) -> Session:
+        """A session whose permissions and sharing the user may change (Creator or up).
+
+        :raises NotFound: no such session.
+        :raises Forbidden: the user may not manage it.
+        """
+        return self._editable_session(user_id, session_id)
+
+    def grant_session_role(
+        self, user_id: str, session_id: str, principal_id: str, role: Role
+    ) -> Session:
+        """Give a user a role on one session; granting it again changes nothing.
+
+        :raises BadRequest: when the principal is not a known user.
+        """
+        with self._lock:
+            session = self.managed_session(user_id, session_id)
+            if principal_id not in self.users:
+                raise BadRequest("PrincipalId names no user.", source="PrincipalId")
+            session.grants[principal_id] = max(
+                role, session.grants.get(principal_id, role)
+            )
+            return session
+
+    def revoke_session_roles(
+        self, user_id: str, session_id: str, principal_id: str, role: Role | None
+    ) -> Session:
+        """Remove the principal's own grants on the session (one role, or all)."""
+        with self._lock:
+            session = self.managed_session(user_id, session_id)
+            held = session.grants.get(principal_id)
+            if held is not None and (role is None or role == held):
+                del session.grants[principal_id]
+            return session
+
+    def set_session_level(
+        self, user_id: str, session_id: str, level: AccessLevel
+    ) -> Session:
+        with self._lock:
+            session = self.managed_session(user_id, session_id)
+            session.access_level = level
+            return session

@@ -171,6 +171,12 @@ export async function insert() {
   const button = el("insert-button");
   button.disabled = true;
   clearError();
+  // access-check.js warns when students would be refused and offers a fix first.
+  const check = window.PanoptoAccessCheck;
+  if (check && !(await check.confirm([...chosen.values()]))) {
+    button.disabled = false;
+    return;
+  }
   setStatus("Inserting…");
   try {
     const body = await api(config.insertUrl, {
@@ -181,7 +187,8 @@ export async function insert() {
         })),
       },
     });
-    sessionStorage.removeItem(KEY);
+    // Browsers that block third-party cookies also refuse storage to this frame.
+    try { sessionStorage.removeItem(KEY); } catch (err) { /* nothing was saved */ }
     const form = el("return-form");
     form.action = body.return_url;
     form.elements.JWT.value = body.jwt;

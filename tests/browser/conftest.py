@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -10,10 +12,10 @@ from devkit.demo import DemoStack
 from tests.servers import free_port
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[DemoStack]:
+@contextmanager
+def demo_stack(tmp_path_factory, name: str, **options: Any) -> Iterator[DemoStack]:
     """The same three processes as ``make demo``, on free ports and a throw-away folder."""
-    workdir = tmp_path_factory.mktemp("demo")
+    workdir = tmp_path_factory.mktemp(name)
     stack = DemoStack(
         workdir=workdir,
         tool_port=free_port(),
@@ -21,9 +23,19 @@ def demo(tmp_path_factory) -> Iterator[DemoStack]:
         panopto_port=free_port(),
         keys_dir=workdir / "tool-keys",
         database_url=f"sqlite:///{workdir / 'tool.sqlite3'}",
-        # Long enough to see "still processing", short enough to wait for "ready".
-        panopto_settings={"SIM_PROCESSING_SECONDS": "4"},
-        redis_url="",
+        **{
+            # Long enough to see "still processing", short enough to wait for "ready".
+            "panopto_settings": {"SIM_PROCESSING_SECONDS": "4"},
+            "redis_url": "",
+            **options,
+        },
     )
     with stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[DemoStack]:
+    """``make demo`` as it is: one host name, plain HTTP."""
+    with demo_stack(tmp_path_factory, "demo") as stack:
         yield stack

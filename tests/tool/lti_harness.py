@@ -49,6 +49,8 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 USER_ID = "ontrack-user-42"
 PLAYER_SESSION_ID = "5e550000-0000-4000-8000-000000000001"
+CONTEXT_ID = "unit-sit999"
+CONTEXT_CLAIM = LTI + "context"
 
 #: A platform's key size; small keys make signing fast but PyJWT refuses RSA under 2048.
 RSA_BITS = 2048
@@ -250,7 +252,7 @@ class PlatformDriver:
     def new_launch(self, auth_request: dict[str, str]) -> HarnessLaunch:
         launch = HarnessLaunch(HarnessRequest(auth_request), self.conf)
         launch.set_user_data(USER_ID, [INSTRUCTOR], full_name="Ina Instructor")
-        launch.set_launch_context_claim("unit-sit999", context_title="SIT999")
+        launch.set_launch_context_claim(CONTEXT_ID, context_title="SIT999")
         return launch
 
     def deep_link_form(
@@ -314,6 +316,43 @@ class PlatformDriver:
                 "state": form.state if state is None else state,
             },
         )
+
+    # placements: what the tool records when a video is inserted
+
+    def placed(
+        self,
+        session_id: str = PLAYER_SESSION_ID,
+        *,
+        context_id: str = CONTEXT_ID,
+        created_by: str = "ontrack-user-7",
+        issuer: str = PLATFORM_ISSUER,
+    ) -> dict[str, str]:
+        """Record a placement of ``session_id`` as the chooser would; its custom map."""
+        import secrets
+
+        from app.extensions import db
+        from app.models import Placement
+
+        placement_id = secrets.token_urlsafe(24)
+        with self.client.application.app_context():
+            db.session.add(
+                Placement(
+                    id=placement_id,
+                    issuer=issuer,
+                    client_id=CLIENT_ID,
+                    deployment_id=DEPLOYMENT,
+                    context_id=context_id,
+                    session_id=session_id,
+                    created_by=created_by,
+                    created_at=time.time(),
+                )
+            )
+            db.session.commit()
+        return {
+            "panopto_session_id": session_id,
+            "panopto_placement_id": placement_id,
+            "panopto_context_history": "$Context.id.history",
+        }
 
     # shortcuts
 

@@ -216,12 +216,13 @@ def test_token_without_exp_or_iat_is_refused(platform, claim):
 # -- deployment and claims ------------------------------------------------------------
 
 
-def test_unregistered_deployment_is_refused(platform):
+def test_unregistered_deployment_is_held_for_approval(platform):
+    """By default a new deployment is recorded and held (tests/tool/test_deployments.py)."""
     form = platform.deep_link_form(platform.login())
     token = platform.resign(form, changes={DEPLOYMENT_ID: "someone-elses-deployment"})
 
     assert_refused(
-        platform.post(form, id_token=token), "deployment of the tool is not registered"
+        platform.post(form, id_token=token), "waiting for approval", status=403
     )
 
 
@@ -265,7 +266,7 @@ def test_deep_link_launch_missing_a_claim_is_refused(platform, claim, fragment):
 def test_resource_launch_without_resource_link_id_is_refused(platform):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={RESOURCE_LINK: {"title": "no id"}})
 
@@ -530,7 +531,7 @@ def test_resource_launch_with_a_malformed_session_id_is_refused(platform, sessio
 def test_resource_launch_with_custom_of_the_wrong_shape_is_refused(platform, custom):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={CUSTOM: custom})
 
@@ -545,7 +546,7 @@ def test_resource_launch_with_custom_of_the_wrong_shape_is_refused(platform, cus
 def test_resource_launch_with_a_non_string_session_id_is_refused(platform, session_id):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(form, changes={CUSTOM: {"panopto_session_id": session_id}})
 
@@ -799,3 +800,15 @@ def test_claims_of_the_wrong_type_get_a_message_naming_them(
     token = platform.resign(form, changes={claim: value})
 
     assert_refused(platform.post(form, id_token=token), fragment)
+
+
+def test_a_deep_linking_request_accepting_no_resource_links_is_refused(platform):
+    """The tool only returns ltiResourceLink items, so it says so at once."""
+    form = platform.deep_link_form(platform.login())
+    settings_claim = (
+        "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+    )
+    settings = {**form.claims[settings_claim], "accept_types": ["link", "html"]}
+    token = platform.resign(form, changes={settings_claim: settings})
+
+    assert_refused(platform.post(form, id_token=token), "does not accept LTI resource")

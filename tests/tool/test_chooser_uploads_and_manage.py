@@ -457,7 +457,7 @@ def test_a_deleted_video_tells_its_viewers_so(staff, sim_platform, sim):
     assert staff.call("DELETE", f"/sessions/{draft}").json == {"deleted": draft}
     assert draft not in sim.store.sessions
 
-    _, page = sim_platform.resource_launch(custom={"panopto_session_id": draft})
+    _, page = sim_platform.resource_launch(custom=sim_platform.placed(draft))
 
     html = page.get_data(as_text=True)
     assert "This video was deleted" in parse(html).text
@@ -473,7 +473,7 @@ def test_a_video_still_processing_is_announced_until_it_is_ready(
     staff.call("POST", f"/uploads/{upload['id']}/complete")
     session_id = wait_for_session(staff, upload["id"])
 
-    _, page = sim_platform.resource_launch(custom={"panopto_session_id": session_id})
+    _, page = sim_platform.resource_launch(custom=sim_platform.placed(session_id))
     view = parse(page.get_data(as_text=True))
     assert "still processing" in view.by_id("processing").text
     assert "data-src" in view.one("iframe").attrs

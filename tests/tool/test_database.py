@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select
 
 from app import create_app
+from app.crypto import new_key
 from app.extensions import db
 from app.models import PlatformRegistration
 
@@ -77,6 +78,7 @@ def upgrade_from_the_command_line(app_config, url: str) -> str:
         "DATABASE_URL": url,
         "DB_AUTO_MIGRATE": "false",
         "LOG_LEVEL": "WARNING",
+        "TOKEN_ENCRYPTION_KEYS": new_key(),
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
 

@@ -118,6 +118,28 @@ def test_two_items_when_the_platform_accepts_only_one_is_refused(app, platform):
         )
 
 
+@pytest.mark.parametrize(
+    "accept_types",
+    [["link", "html"], [], None, "ltiResourceLink"],
+    ids=["other-types", "none", "missing", "not-a-list"],
+)
+def test_items_of_a_type_the_platform_does_not_accept_are_refused(
+    app, platform, accept_types
+):
+    """pylti1p3 already refuses such launches; the builder checks again on its own."""
+    _, response = platform.deep_link_launch()
+    launch_id = read_token(
+        app.config["SECRET_KEY"], chooser_token(response.get_data(as_text=True))
+    )
+    with app.test_request_context():
+        launch = services.stored_launch(launch_id)
+        settings = dict(launch.get_launch_data()[DL_SETTINGS])
+        settings["accept_types"] = accept_types
+
+        with pytest.raises(BadRequest, match="does not accept links"):
+            build_response_jwt(launch.get_deep_link(), settings, [item()])
+
+
 def test_one_item_when_the_platform_accepts_only_one_is_signed(app, platform):
     claims, _, _ = sign_response(app, platform, [item()], accept_multiple=False)
 
@@ -189,7 +211,10 @@ def test_chooser_page_carries_the_token_and_the_api_addresses(platform, app):
     assert chooser.attrs["data-multiple"] == "false"
     assert chooser.attrs["data-connect-url"] == "/panopto/connect"
     assert chooser.attrs["data-insert-url"] == "/chooser/api/insert"
-    assert page.one("script").attrs["src"] == "/static/chooser.js"
+    assert [script.attrs["src"] for script in page.all("script")] == [
+        "/static/access-check.js",
+        "/static/chooser.js",
+    ]
 
 
 def test_chooser_page_shows_the_placement_title_as_text(platform):
@@ -214,7 +239,7 @@ def test_chooser_page_shows_the_placement_title_as_text(platform):
 
 def test_player_embeds_the_session_from_the_configured_site_only(platform, app):
     _, response = platform.resource_launch(
-        custom={"panopto_session_id": PLAYER_SESSION_ID}, title="Lecture 1"
+        custom=platform.placed(PLAYER_SESSION_ID), title="Lecture 1"
     )
 
     assert response.status_code == 200
@@ -237,7 +262,7 @@ def test_player_shows_a_hostile_title_as_text(platform):
     hostile = '"><script>alert(1)</script>'
 
     _, response = platform.resource_launch(
-        custom={"panopto_session_id": PLAYER_SESSION_ID}, title=hostile
+        custom=platform.placed(PLAYER_SESSION_ID), title=hostile
     )
 
     body = response.get_data(as_text=True)
@@ -252,7 +277,7 @@ def test_player_shows_a_hostile_title_as_text(platform):
 def test_player_without_a_resource_link_title_has_a_default_title(platform):
     form = platform.resource_link_form(
         platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        custom=platform.placed(PLAYER_SESSION_ID),
     )
     token = platform.resign(
         form,

@@ -201,10 +201,9 @@ def test_deep_link_sign_in_browse_insert_and_view(sim_platform, panopto_sim, too
         form.claims["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"]
         == item["url"]
     )
-    assert form.claims[CUSTOM] == {
-        "panopto_session_id": LECTURE_1,
-        **EmbedOptions().to_custom(),
-    }
+    assert form.claims[CUSTOM] == item["custom"]
+    assert form.claims[CUSTOM]["panopto_session_id"] == LECTURE_1
+    assert EmbedOptions().to_custom().items() <= form.claims[CUSTOM].items()
     player = sim_platform.post(form)
 
     assert player.status_code == 200
@@ -244,10 +243,18 @@ def assert_deep_linking_response(claims, launch_claims, tool_url, sim_url) -> No
         assert item["type"] == "ltiResourceLink"
         assert item["url"] == launch_url
         assert urlsplit(item["url"]).query == ""
-        assert item["custom"] == {
-            "panopto_session_id": session_id,
-            **EmbedOptions().to_custom(),
+        assert set(item["custom"]) == {
+            "panopto_session_id",
+            "panopto_placement_id",
+            "panopto_context_history",
+            *EmbedOptions().to_custom(),
         }
+        assert item["custom"]["panopto_session_id"] == session_id
+        assert len(item["custom"]["panopto_placement_id"]) >= 32
+        # Platforms that support it replace this with the ids the unit was copied from.
+        assert item["custom"]["panopto_context_history"] == "$Context.id.history"
+        assert EmbedOptions().to_custom().items() <= item["custom"].items()
+        assert all(isinstance(value, str) for value in item["custom"].values())
         assert item["title"] == title
         assert item["iframe"] == IFRAME_SIZE
         assert isinstance(item["iframe"]["width"], int) and item["iframe"]["width"] > 0
@@ -469,7 +476,7 @@ def test_resource_launch_for_a_session_shows_the_simulators_player(
     sim_platform, panopto_sim
 ):
     _, response = sim_platform.resource_launch(
-        custom={"panopto_session_id": seed.SESSION_QUOTES}, title=seed.QUOTES_NAME
+        custom=sim_platform.placed(seed.SESSION_QUOTES), title=seed.QUOTES_NAME
     )
 
     assert response.status_code == 200

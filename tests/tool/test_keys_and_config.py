@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.config import ConfigError, load_log_settings, load_settings
+from app.crypto import new_key
 from app.extensions import db
 from app.keys import PRIVATE_KEY_FILE, PUBLIC_KEY_FILE
 from app.lti.tool_config import DatabaseToolConf, load_registrations_file
@@ -276,12 +277,10 @@ def test_launches_of_both_client_ids_use_their_own_keys_and_deployments(
 
     assert a.deep_link_launch()[1].status_code == 200
     assert b.deep_link_launch()[1].status_code == 200
+    # dep-b1 is not a deployment of client A: a new one, held for approval.
     refused = a_with_b_deployment.deep_link_launch()[1]
-    assert refused.status_code == 400
-    assert (
-        "deployment of the tool is not registered"
-        in parse(refused.get_data(as_text=True)).text
-    )
+    assert refused.status_code == 403
+    assert "waiting for approval" in parse(refused.get_data(as_text=True)).text
     assert b_signed_with_a_key.deep_link_launch()[1].status_code == 400
 
 
@@ -375,6 +374,7 @@ REQUIRED = {
     "PANOPTO_BASE_URL": "https://example.hosted.panopto.com",
     "PANOPTO_CLIENT_ID": "client-id",
     "PANOPTO_CLIENT_SECRET": "a-client-secret-for-tests",
+    "TOKEN_ENCRYPTION_KEYS": "5AvIvWSZpnOPOZbhwRQw3FW1C2eMD2wSn2HMGMBnmsg=",
 }
 OPTIONAL = (
     "LTI_CONFIG",
@@ -392,6 +392,12 @@ OPTIONAL = (
     "REGISTRATION_CACHE_SECONDS",
     "LOG_FORMAT",
     "LOG_LEVEL",
+    "ADMIN_TOKEN",
+    "TRUSTED_PROXY_COUNT",
+    "UNKNOWN_DEPLOYMENTS",
+    "DYNAMIC_REGISTRATION_OPEN",
+    "PANOPTO_IDP_APPLICATION_KEY",
+    "TOOL_BASE_URL",
 )
 
 
@@ -451,10 +457,67 @@ def test_settings_refuse_a_panopto_base_url_that_is_not_a_site_root(environment,
 
 
 def test_settings_repr_shows_no_secret(environment):
+    environment.setenv("ADMIN_TOKEN", "an-admin-token-long-enough-for-tests")
+    environment.setenv("PANOPTO_IDP_APPLICATION_KEY", "an-application-key-for-tests")
     text = repr(load_settings())
 
     assert REQUIRED["PANOPTO_CLIENT_SECRET"] not in text
     assert REQUIRED["SECRET_KEY"] not in text
+    assert REQUIRED["TOKEN_ENCRYPTION_KEYS"] not in text
+    assert "an-admin-token-long-enough-for-tests" not in text
+    assert "an-application-key-for-tests" not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("TOKEN_ENCRYPTION_KEYS", "not-a-fernet-key", "not a Fernet key"),
+        ("TOKEN_ENCRYPTION_KEYS", " , ", "must be set"),
+        ("ADMIN_TOKEN", "short", "at least 24"),
+        ("TRUSTED_PROXY_COUNT", "two", "whole number"),
+        ("UNKNOWN_DEPLOYMENTS", "maybe", "accept, hold"),
+        ("DYNAMIC_REGISTRATION_OPEN", "perhaps", "true or false"),
+    ],
+)
+def test_settings_refuse_malformed_security_settings(
+    environment, name, value, fragment
+):
+    environment.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=fragment) as raised:
+        load_settings()
+    if name in ("TOKEN_ENCRYPTION_KEYS", "ADMIN_TOKEN"):
+        assert value not in str(raised.value)  # secrets are never echoed
+
+
+def test_security_settings_are_read_from_the_environment(environment):
+    second_key = new_key()
+    environment.setenv(
+        "TOKEN_ENCRYPTION_KEYS", f"{second_key}, {REQUIRED['TOKEN_ENCRYPTION_KEYS']}"
+    )
+    environment.setenv("TRUSTED_PROXY_COUNT", "2")
+    environment.setenv("UNKNOWN_DEPLOYMENTS", "accept")
+    environment.setenv("DYNAMIC_REGISTRATION_OPEN", "yes")
+    environment.setenv("TOOL_BASE_URL", "https://tool.example/")
+
+    settings = load_settings()
+
+    assert settings.token_encryption_keys == (
+        second_key,
+        REQUIRED["TOKEN_ENCRYPTION_KEYS"],
+    )
+    assert settings.trusted_proxy_count == 2
+    assert settings.unknown_deployments == "accept"
+    assert settings.open_registration is True
+    assert settings.tool_base_url == "https://tool.example"
+    assert settings.admin_token is None
+
+
+def test_app_refuses_to_start_without_token_encryption_keys(environment):
+    environment.delenv("TOKEN_ENCRYPTION_KEYS")
+
+    with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEYS"):
+        create_app()
 
 
 def test_app_starts_from_the_environment(environment, tmp_path, platform_keys):

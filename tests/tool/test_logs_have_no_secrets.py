@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PanoptoToken
+from app.panopto.oauth import UserKey
+from app.services import DatabaseTokenStore
 from tests.conftest import SIM_CLIENT_SECRET
 from tests.tool.lti_harness import PLAYER_SESSION_ID
 from tests.tool.test_e2e_lti1p3platform import (
@@ -40,6 +42,12 @@ def everything_logged(caplog) -> str:
     return "\n".join(parts)
 
 
+def stored_tokens() -> dict:
+    """The one user's Panopto tokens, decrypted; the row itself holds only ciphertexts."""
+    row = db.session.execute(select(PanoptoToken)).scalar_one()
+    return DatabaseTokenStore().load(UserKey(row.issuer, row.subject))
+
+
 def test_a_full_launch_and_panopto_sign_in_log_no_secrets(
     caplog, sim_platform, sim_app, panopto_sim, tool_url
 ):
@@ -58,9 +66,9 @@ def test_a_full_launch_and_panopto_sign_in_log_no_secrets(
     # The OAuth state is left out on purpose: it is a one-time value that travels in URLs
     # by design (and so in any access log), not a credential.
     with sim_app.app_context():
-        first = db.session.execute(select(PanoptoToken)).scalar_one()
-        secrets["first access token"] = first.access_token
-        secrets["first refresh token"] = first.refresh_token
+        first = stored_tokens()
+        secrets["first access token"] = first["access_token"]
+        secrets["first refresh token"] = first["refresh_token"]
 
     assert chooser.api("GET", "/folders").status_code == 200
     panopto_sim[1].extensions["panopto_sim"].expire_tokens()
@@ -71,9 +79,9 @@ def test_a_full_launch_and_panopto_sign_in_log_no_secrets(
     assert inserted.status_code == 200
     secrets["deep linking response"] = inserted.json["jwt"]
     with sim_app.app_context():
-        refreshed = db.session.execute(select(PanoptoToken)).scalar_one()
-        secrets["refreshed access token"] = refreshed.access_token
-        secrets["refreshed refresh token"] = refreshed.refresh_token
+        refreshed = stored_tokens()
+        secrets["refreshed access token"] = refreshed["access_token"]
+        secrets["refreshed refresh token"] = refreshed["refresh_token"]
     assert secrets["refreshed refresh token"] != secrets["first refresh token"]
 
     form = sim_platform.deep_link_form(sim_platform.login())
@@ -81,7 +89,7 @@ def test_a_full_launch_and_panopto_sign_in_log_no_secrets(
     assert sim_platform.post(form, id_token=bad).status_code == 400
     secrets["refused id_token"] = bad
     form, viewer = sim_platform.resource_launch(
-        custom={"panopto_session_id": PLAYER_SESSION_ID}
+        custom=sim_platform.placed(PLAYER_SESSION_ID)
     )
     assert viewer.status_code == 200
     secrets["viewer id_token"] = form.id_token
