@@ -118,14 +118,45 @@ class Platform:
         return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
-def resource_claims() -> dict[str, Any]:
+#: The unit every benchmark launch comes from.
+CONTEXT_ID = "unit-1"
+
+
+def resource_claims(custom: dict[str, str] | None = None) -> dict[str, Any]:
+    """A student's view of a placed video; ``custom`` is the placed item's (see
+    :func:`place_video`)."""
     return {
         LTI + "message_type": "LtiResourceLinkRequest",
         LTI + "roles": [LEARNER],
         LTI + "resource_link": {"id": "placement-1", "title": "Lecture 1"},
-        LTI + "custom": {"panopto_session_id": VIDEO_ID},
-        LTI + "context": {"id": "unit-1", "title": "SIT999"},
+        LTI + "custom": custom or {"panopto_session_id": VIDEO_ID},
+        LTI + "context": {"id": CONTEXT_ID, "title": "SIT999"},
     }
+
+
+def place_video(database_url: str) -> dict[str, str]:
+    """Record a placement of the benchmark video in the tool's database, as an insert
+    through the chooser does; return the custom parameters of its content item."""
+    from sqlalchemy import create_engine, insert
+
+    from app.config import database_url as sqlalchemy_url
+    from app.models import Placement
+
+    row = {
+        "id": secrets.token_urlsafe(24),
+        "issuer": ISSUER,
+        "client_id": CLIENT_ID,
+        "deployment_id": DEPLOYMENT_ID,
+        "context_id": CONTEXT_ID,
+        "session_id": VIDEO_ID,
+        "created_by": "instructor-1",
+        "created_at": time.time(),
+    }
+    engine = create_engine(sqlalchemy_url(database_url))
+    with engine.begin() as connection:
+        connection.execute(insert(Placement.__table__).values(**row))
+    engine.dispose()
+    return {"panopto_session_id": VIDEO_ID, "panopto_placement_id": row["id"]}
 
 
 def deep_linking_claims() -> dict[str, Any]:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import jwt
 import requests
+from cryptography.fernet import Fernet
 
 from .common import (
     LaunchUrls,
@@ -43,6 +44,7 @@ from .common import (
     gunicorn,
     launch_once,
     ms,
+    place_video,
     postgres_schema,
     redis_prefix,
     resource_claims,
@@ -68,6 +70,8 @@ class Target:
     launch_url: str
     platform_pem: bytes
     platform_kid: str
+    #: Custom parameters of the placed item the launches open (the baseline ignores them).
+    custom: dict[str, str] | None = None
 
 
 def _client_worker(target: Target, seconds: float) -> tuple[list[float], int]:
@@ -90,7 +94,7 @@ def _client_worker(target: Target, seconds: float) -> tuple[list[float], int]:
                 if target.kind == "hello":
                     browser.get(target.login_url, timeout=30).raise_for_status()
                 else:
-                    launch_once(browser, platform, urls, resource_claims())
+                    launch_once(browser, platform, urls, resource_claims(target.custom))
             except (requests.RequestException, RuntimeError):
                 with lock:
                     errors[0] += 1
@@ -204,6 +208,8 @@ def run() -> LaunchFigures:
                     ours.url + "/lti/launch",
                     platform.pem,
                     platform.kid,
+                    # Our tool shows only videos placed through its chooser.
+                    custom=place_video(schema_url),
                 ),
                 "baseline": Target(
                     "launch",
@@ -269,6 +275,7 @@ def _our_tool_env(
         "PANOPTO_BASE_URL": "http://127.0.0.1:9",
         "PANOPTO_CLIENT_ID": "bench",
         "PANOPTO_CLIENT_SECRET": "bench-secret",
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "LTI_CONFIG": str(config),
         "TOOL_KEYS_DIR": str(workdir / "ours-keys"),
         "DATABASE_URL": database_url,

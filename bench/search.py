@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+from cryptography.fernet import Fernet
 
 from .common import (
     HOST,
@@ -97,6 +98,7 @@ def run() -> SearchFigures:
             "PANOPTO_BASE_URL": sim_url,
             "PANOPTO_CLIENT_ID": SIM_CLIENT_ID,
             "PANOPTO_CLIENT_SECRET": client_secret,
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "LTI_CONFIG": str(config),
             "TOOL_KEYS_DIR": str(workdir / "keys"),
             "DATABASE_URL": schema_url,

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -182,6 +183,7 @@ def tool_environment(folder: Path, sim_url: str, secret: str) -> dict[str, str]:
         "PANOPTO_BASE_URL": sim_url,
         "PANOPTO_CLIENT_ID": SIM_CLIENT_ID,
         "PANOPTO_CLIENT_SECRET": secret,
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": f"sqlite:///{folder / 'tool.sqlite3'}",
         "TOOL_KEYS_DIR": str(folder / "keys"),
         "LTI_CONFIG": str(lti_config),
@@ -208,6 +210,7 @@ def open_chooser(env: dict[str, str], tool_url: str, sim_url: str) -> str:
             "PANOPTO_BASE_URL": sim_url,
             "PANOPTO_CLIENT_ID": env["PANOPTO_CLIENT_ID"],
             "PANOPTO_CLIENT_SECRET": env["PANOPTO_CLIENT_SECRET"],
+            "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"],
             "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
             "TOOL_KEYS_DIR": Path(env["TOOL_KEYS_DIR"]),
             "LTI_CONFIG": Path(env["LTI_CONFIG"]),

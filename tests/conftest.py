@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, sync_playwright
 
 from app import create_app
@@ -84,6 +85,9 @@ def app_config(tmp_path, tool_port):
         "PANOPTO_CLIENT_SECRET": SIM_CLIENT_SECRET,
         "TOOL_KEYS_DIR": tmp_path / "keys",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tool.sqlite3'}",
+        # One key per test, as a deployment has one: apps of a test that share a database
+        # read each other's tokens, as workers and instances do.
+        "TOKEN_ENCRYPTION_KEYS": (Fernet.generate_key().decode(),),
     }
 
 

@@ -328,31 +328,14 @@ class PlatformDriver:
         issuer: str = PLATFORM_ISSUER,
     ) -> dict[str, str]:
         """Record a placement of ``session_id`` as the chooser would; its custom map."""
-        import secrets
-
         from app.extensions import db
         from app.models import Placement
 
-        placement_id = secrets.token_urlsafe(24)
+        row = placement_row(session_id, context_id, created_by, issuer)
         with self.client.application.app_context():
-            db.session.add(
-                Placement(
-                    id=placement_id,
-                    issuer=issuer,
-                    client_id=CLIENT_ID,
-                    deployment_id=DEPLOYMENT,
-                    context_id=context_id,
-                    session_id=session_id,
-                    created_by=created_by,
-                    created_at=time.time(),
-                )
-            )
+            db.session.add(Placement(**row))
             db.session.commit()
-        return {
-            "panopto_session_id": session_id,
-            "panopto_placement_id": placement_id,
-            "panopto_context_history": "$Context.id.history",
-        }
+        return placement_custom(row)
 
     # shortcuts
 
@@ -406,3 +389,33 @@ def unsigned_token(claims: Any, header: Any) -> str:
 
 def now() -> int:
     return int(time.time())
+
+
+def placement_row(
+    session_id: str = PLAYER_SESSION_ID,
+    context_id: str = CONTEXT_ID,
+    created_by: str = "ontrack-user-7",
+    issuer: str = PLATFORM_ISSUER,
+) -> dict[str, Any]:
+    """The columns of a ``placements`` row, as an insert through the chooser writes them."""
+    import secrets
+
+    return {
+        "id": secrets.token_urlsafe(24),
+        "issuer": issuer,
+        "client_id": CLIENT_ID,
+        "deployment_id": DEPLOYMENT,
+        "context_id": context_id,
+        "session_id": session_id,
+        "created_by": created_by,
+        "created_at": time.time(),
+    }
+
+
+def placement_custom(row: dict[str, Any]) -> dict[str, str]:
+    """The custom parameters of the content item that points at a placement row."""
+    return {
+        "panopto_session_id": row["session_id"],
+        "panopto_placement_id": row["id"],
+        "panopto_context_history": "$Context.id.history",
+    }

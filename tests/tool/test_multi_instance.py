@@ -26,7 +26,11 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import pytest
 import redis
 import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, insert
 
+from app.config import database_url
+from app.models import Placement
 from devkit.panopto_sim import create_app as create_sim
 from tests import services
 from tests.conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET
@@ -36,6 +40,8 @@ from tests.tool.lti_harness import (
     CONTENT_ITEMS,
     PLAYER_SESSION_ID,
     PlatformDriver,
+    placement_custom,
+    placement_row,
     registrations_json,
 )
 from tests.tool.pages import chooser_token, parse
@@ -124,9 +130,19 @@ class Cluster:
     redis: redis.Redis
     prefix: str
     browser: requests.Session
+    database_url: str
 
     def platform(self, instance: Instance, keys) -> PlatformDriver:
         return PlatformDriver(instance, PUBLIC_URL, keys)
+
+    def placed(self, session_id: str = PLAYER_SESSION_ID) -> dict[str, str]:
+        """A placement in the shared database, as an insert on either instance makes."""
+        row = placement_row(session_id)
+        engine = create_engine(database_url(self.database_url))
+        with engine.begin() as connection:
+            connection.execute(insert(Placement.__table__).values(**row))
+        engine.dispose()
+        return placement_custom(row)
 
 
 def _spawn(port: int, env: dict[str, str]) -> subprocess.Popen:
@@ -187,6 +203,8 @@ def cluster(tmp_path_factory, platform_keys, tool_key_pair) -> Iterator[Cluster]
             "PANOPTO_BASE_URL": sim_url,
             "PANOPTO_CLIENT_ID": SIM_CLIENT_ID,
             "PANOPTO_CLIENT_SECRET": SIM_CLIENT_SECRET,
+            # Both instances read the tokens either one stored: one key for the cluster.
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "LTI_CONFIG": str(lti_config),
             "TOOL_KEYS_DIR": str(workdir / "keys"),
             "DATABASE_URL": database_url,
@@ -211,6 +229,7 @@ def cluster(tmp_path_factory, platform_keys, tool_key_pair) -> Iterator[Cluster]
                 redis=redis.Redis.from_url(services.REDIS_URL),
                 prefix=prefix,
                 browser=browser,
+                database_url=database_url,
             )
         finally:
             for process in processes:
@@ -219,10 +238,9 @@ def cluster(tmp_path_factory, platform_keys, tool_key_pair) -> Iterator[Cluster]
                 process.wait(timeout=15)
 
 
-def resource_form(platform: PlatformDriver):
+def resource_form(cluster: Cluster, platform: PlatformDriver):
     return platform.resource_link_form(
-        platform.login(hint="resource"),
-        custom={"panopto_session_id": PLAYER_SESSION_ID},
+        platform.login(hint="resource"), custom=cluster.placed()
     )
 
 
@@ -268,7 +286,7 @@ def test_login_on_one_instance_and_launch_on_the_other(cluster, platform_keys):
     deep_link = cluster.platform(cluster.a, platform_keys).deep_link_form(
         cluster.platform(cluster.a, platform_keys).login()
     )
-    viewer = resource_form(cluster.platform(cluster.b, platform_keys))
+    viewer = resource_form(cluster, cluster.platform(cluster.b, platform_keys))
 
     chooser = cluster.platform(cluster.b, platform_keys).post(deep_link)
     player = cluster.platform(cluster.a, platform_keys).post(viewer)
@@ -280,7 +298,7 @@ def test_login_on_one_instance_and_launch_on_the_other(cluster, platform_keys):
 
 
 def test_a_nonce_replayed_on_the_other_instance_is_refused(cluster, platform_keys):
-    form = resource_form(cluster.platform(cluster.a, platform_keys))
+    form = resource_form(cluster, cluster.platform(cluster.a, platform_keys))
 
     first = cluster.platform(cluster.a, platform_keys).post(form)
     replay = cluster.platform(cluster.b, platform_keys).post(form)
@@ -291,7 +309,7 @@ def test_a_nonce_replayed_on_the_other_instance_is_refused(cluster, platform_key
 
 
 def test_one_launch_raced_to_both_instances_is_accepted_once(cluster, platform_keys):
-    form = resource_form(cluster.platform(cluster.a, platform_keys))
+    form = resource_form(cluster, cluster.platform(cluster.a, platform_keys))
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
@@ -357,7 +375,7 @@ def test_each_instance_counts_the_launches_of_all_its_workers(cluster, platform_
     for instance in (cluster.a, cluster.b):
         for _ in range(launches):
             platform = cluster.platform(instance, platform_keys)
-            assert platform.post(resource_form(platform)).status_code == 200
+            assert platform.post(resource_form(cluster, platform)).status_code == 200
 
     for instance in (cluster.a, cluster.b):
         assert (
