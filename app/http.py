@@ -148,7 +148,8 @@ class ResilientRetry(Retry):
         if failures == 0 or self.backoff_factor <= 0:
             return 0.0
         ceiling = min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        # Bandit B311 does not apply: jitter spreads retries out, it guards no secret.
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # nosec B311
 
     def sleep(self, response: Any = None) -> None:
         wait = self.get_retry_after(response) if response is not None else None

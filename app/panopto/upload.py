@@ -14,7 +14,9 @@ import enum
 import functools
 import io
 import logging
-import xml.etree.ElementTree as ElementTree
+
+# Bandit B405 does not apply: the tool only writes the manifest, it never parses XML.
+import xml.etree.ElementTree as ElementTree  # nosec B405
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -325,12 +327,12 @@ class _CountingReader:
 @functools.lru_cache(maxsize=16)
 def _s3_client(endpoint: str) -> Any:
     # Panopto ignores S3 credentials (API notes §6), but botocore signs every request,
-    # so it needs some. These are placeholders, not secrets.
+    # so it needs some. These are placeholders, not secrets (hence the Bandit B106 note).
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
         aws_access_key_id="panopto",
-        aws_secret_access_key="not-checked-by-panopto",
+        aws_secret_access_key="not-checked-by-panopto",  # nosec B106
         region_name="us-east-1",
         config=S3_CONFIG,
     )

@@ -101,7 +101,11 @@ def upload_faults() -> Response | tuple[Response, int]:
     counts = {}
     for name in ("fail_parts", "processing_errors"):
         value = body.get(name, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= 100
+        ):
             return _bad_request(f"{name} must be a whole number from 0 to 100.")
         counts[name] = value
 

@@ -97,6 +97,7 @@ class Session:
     @property
     def captioned(self) -> bool:
         return self.has_captions or bool(self.caption_tracks)
+
     #: Roles granted on this session alone (``POST /sessions/{id}/permissions``).
     grants: dict[str, Role] = field(default_factory=dict)
 

@@ -49,7 +49,9 @@ def signed_in_chooser(page: Page, demo, user_id: str) -> FrameLocator:
     """A chooser for ``user_id``, signing in to Panopto unless an earlier test did."""
     as_user(page, demo, user_id)
     chooser = open_chooser(page, "insert-video-description")
-    expect(chooser.locator("#workspace, #sign-in").locator("visible=true")).to_have_count(1)
+    expect(
+        chooser.locator("#workspace, #sign-in").locator("visible=true")
+    ).to_have_count(1)
     if chooser.locator("#sign-in").is_visible():
         sign_in_to_panopto(page, chooser)
     expect(chooser.get_by_role("button", name=UNIT_FOLDER)).to_be_visible()

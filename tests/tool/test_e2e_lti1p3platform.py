@@ -455,7 +455,9 @@ def test_panopto_callback_with_an_error_or_no_code_is_refused(
     assert "did not send a sign-in code" in parse(no_code.get_data(as_text=True)).text
 
 
-def test_panopto_callback_with_a_forged_code_is_refused(chooser, sim_platform, tool_url):
+def test_panopto_callback_with_a_forged_code_is_refused(
+    chooser, sim_platform, tool_url
+):
     client = chooser.platform.client
     connect = start_sign_in(client, chooser.token, tool_url)
     state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]

@@ -615,6 +615,8 @@ def test_gunicorn_stops_with_the_reason_when_a_setting_is_wrong(environment, tmp
     assert result.returncode == 3
     assert b"The Panopto tool cannot start: LTI_CONFIG names" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
 def test_production_settings_have_defaults(environment):
     settings = load_settings()
 
