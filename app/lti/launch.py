@@ -274,6 +274,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The launch does not name a deployment (deployment_id).")
         if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH or not deployment_id.isascii():
             raise LaunchError("The launch's deployment id is not valid.")
+        self._check_login_deployment(deployment_id)
 
         issuer, client_id = self.get_iss(), self.get_client_id()
         status = deployment_status(issuer, client_id, deployment_id)
@@ -289,6 +290,19 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if status == DEPLOYMENT_HELD:
             raise DeploymentHeld()
         return self
+
+    def _check_login_deployment(self, deployment_id: str) -> None:
+        """A login that named its deployment must be followed by a launch of that one
+        (LTI Core 1.3 §4.1, ``lti_deployment_id``). pylti1p3 never compares them."""
+        params = platform_storage.login_params(
+            self._store, str(self._get_request_param("state") or "")
+        )
+        named = (params or {}).get("lti_deployment_id")
+        if named and named != deployment_id:
+            raise LaunchError(
+                "The launch names another deployment than its login did "
+                "(lti_deployment_id)."
+            )
 
     def validate_target_link_uri(self) -> ToolMessageLaunch:
         target = self._get_jwt_body().get(TARGET_LINK_URI_CLAIM)

@@ -339,6 +339,12 @@ class PlatformDriver:
 
     # shortcuts
 
+    def deployment_launch(self, deployment_id: str) -> tuple[LaunchForm, str]:
+        """A Deep Linking launch of ``deployment_id``, named by its login as well (as a
+        platform does): the form and its re-signed id_token."""
+        form = self.deep_link_form(self.login(lti_deployment_id=deployment_id))
+        return form, self.resign(form, changes={DEPLOYMENT_ID: deployment_id})
+
     def deep_link_launch(self, **kwargs: Any):
         form = self.deep_link_form(self.login(), **kwargs)
         return form, self.post(form)

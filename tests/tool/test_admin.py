@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Deployment
-from tests.tool.lti_harness import DEPLOYMENT_ID, LEARNER, ROLES, PlatformDriver
+from tests.tool.lti_harness import LEARNER, ROLES, PlatformDriver
 from tests.tool.pages import parse
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
@@ -46,8 +46,7 @@ def text(response) -> str:
 
 
 def hold_a_new_deployment(platform, deployment_id="course-new-1"):
-    form = platform.deep_link_form(platform.login())
-    token = platform.resign(form, changes={DEPLOYMENT_ID: deployment_id})
+    form, token = platform.deployment_launch(deployment_id)
     assert platform.post(form, id_token=token).status_code == 403
 
 
@@ -136,8 +135,7 @@ def test_an_admin_approves_a_held_deployment_and_it_launches(app, client, platfo
 
     assert approved.status_code == 200
     assert "approved" in text(approved)
-    form = platform.deep_link_form(platform.login())
-    token = platform.resign(form, changes={DEPLOYMENT_ID: "course-new-1"})
+    form, token = platform.deployment_launch("course-new-1")
     assert platform.post(form, id_token=token).status_code == 200
 
 

@@ -15,11 +15,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from app import create_app
+from app.lti.tool_config import deployment_status
 from tests.servers import serve
 from tests.tool.conftest import write_lti_config
 from tests.tool.lti_harness import (
     CLIENT_ID,
     CUSTOM,
+    DEPLOYMENT,
     DEPLOYMENT_ID,
     DL_SETTINGS,
     MESSAGE_TYPE,
@@ -218,7 +220,8 @@ def test_token_without_exp_or_iat_is_refused(platform, claim):
 
 def test_unregistered_deployment_is_held_for_approval(platform):
     """By default a new deployment is recorded and held (tests/tool/test_deployments.py)."""
-    form = platform.deep_link_form(platform.login())
+    login = platform.login(lti_deployment_id="someone-elses-deployment")
+    form = platform.deep_link_form(login)
     token = platform.resign(form, changes={DEPLOYMENT_ID: "someone-elses-deployment"})
 
     assert_refused(
@@ -227,7 +230,7 @@ def test_unregistered_deployment_is_held_for_approval(platform):
 
 
 def test_second_registered_deployment_is_accepted(platform):
-    form = platform.deep_link_form(platform.login())
+    form = platform.deep_link_form(platform.login(lti_deployment_id="ontrack-test-2"))
     token = platform.resign(form, changes={DEPLOYMENT_ID: "ontrack-test-2"})
 
     assert_chooser(platform.post(form, id_token=token))
@@ -812,3 +815,25 @@ def test_a_deep_linking_request_accepting_no_resource_links_is_refused(platform)
     token = platform.resign(form, changes={settings_claim: settings})
 
     assert_refused(platform.post(form, id_token=token), "does not accept LTI resource")
+
+
+def test_a_launch_of_another_deployment_than_its_login_named_is_refused(platform, app):
+    """LTI Core 1.3 §4.1: lti_deployment_id at login must match the id_token's claim."""
+    auth = platform.login(lti_deployment_id=DEPLOYMENT)
+    form = platform.deep_link_form(auth)
+    token = platform.resign(form, changes={DEPLOYMENT_ID: "another-deployment"})
+
+    assert_refused(
+        platform.post(form, id_token=token), "another deployment than its login"
+    )
+    with app.app_context():
+        assert (
+            deployment_status(PLATFORM_ISSUER, CLIENT_ID, "another-deployment") is None
+        )
+
+
+def test_a_login_that_names_no_deployment_leaves_the_claim_to_decide(platform):
+    auth = platform.login(lti_deployment_id="")
+    form = platform.deep_link_form(auth)
+
+    assert platform.post(form).status_code == 200

@@ -179,21 +179,13 @@ def test_deployment_commands(runner):
 
 
 def test_a_held_deployment_approved_on_the_command_line_launches(runner, platform):
-    form = platform.deep_link_form(platform.login())
-    token = platform.resign(
-        form,
-        changes={"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "new-1"},
-    )
+    form, token = platform.deployment_launch("new-1")
     assert platform.post(form, id_token=token).status_code == 403
     assert "new-1  held" in run(runner, "deployments", "list")
 
     run(runner, "deployments", "approve", PLATFORM_ISSUER, CLIENT_ID, "new-1")
 
-    form = platform.deep_link_form(platform.login())
-    token = platform.resign(
-        form,
-        changes={"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "new-1"},
-    )
+    form, token = platform.deployment_launch("new-1")
     assert platform.post(form, id_token=token).status_code == 200
 
 

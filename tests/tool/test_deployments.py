@@ -25,8 +25,7 @@ NEW_DEPLOYMENT = "ontrack-new-course-9"
 
 
 def launch_with_deployment(platform: PlatformDriver, deployment_id: str):
-    form = platform.deep_link_form(platform.login())
-    token = platform.resign(form, changes={DEPLOYMENT_ID: deployment_id})
+    form, token = platform.deployment_launch(deployment_id)
     return platform.post(form, id_token=token)
 
 
