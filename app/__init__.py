@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import database, observability, security, store
+from . import access, database, observability, security, store, viewer_status
 from .config import (
     DEFAULT_SQLITE_NAME,
     ConfigError,
@@ -60,6 +60,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[REGISTRATION_CACHE_KEY] = RegistrationCache(
         app.config["REGISTRATION_CACHE_SECONDS"]
     )
+    access.init_app(app)
+    viewer_status.init_app(app)
     observability.init_app(app)
 
     security.install(app)

@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from cachetools import LRUCache
+from flask import Flask, current_app
 
 from . import services
 from .errors import (
@@ -41,13 +42,14 @@ from .errors import (
     PanoptoNotConnected,
 )
 from .extensions import db
-from .lti.tool_config import deployment_row
-from .models import Deployment, Placement
+from .lti.tool_config import DeploymentRecord, deployment_record
+from .models import Placement
 from .panopto.access import SHARE_WITH_ORGANISATION, PanoptoAccess
 from .panopto.client import PanoptoClient
 from .panopto.embed import is_guid
 from .panopto.oauth import UserKey
 from .panopto.provider import user_key
+from .process_cache import ProcessCache
 from .store import KeyValueStore
 
 logger = logging.getLogger(__name__)
@@ -157,6 +159,41 @@ def place(launch_data: dict[str, Any], session_id: str) -> dict[str, str]:
 
 # -- viewing --------------------------------------------------------------------------
 
+#: Where each app keeps the placements its process has read. A placement is written once
+#: and never changed, and every view reads one, so a process keeps the ones it has seen.
+PLACEMENT_CACHE_KEY = "placement_cache"
+#: How many placements a process keeps (least recently used go first): about 2 MB.
+PLACEMENT_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class PlacedVideo:
+    """What a view needs of a :class:`Placement` row, detached from the database session."""
+
+    id: str
+    issuer: str
+    context_id: str
+    session_id: str
+    created_by: str
+    created_by_username: str | None
+
+    @classmethod
+    def of(cls, row: Placement) -> PlacedVideo:
+        return cls(
+            id=row.id,
+            issuer=row.issuer,
+            context_id=row.context_id,
+            session_id=row.session_id,
+            created_by=row.created_by,
+            created_by_username=row.created_by_username,
+        )
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[PLACEMENT_CACHE_KEY] = ProcessCache[str, PlacedVideo](
+        LRUCache(maxsize=PLACEMENT_CACHE_SIZE)
+    )
+
 
 def authorize_view(launch_data: dict[str, Any]) -> ViewDecision:
     """Check a resource launch against its placement and let the viewer into Panopto.
@@ -190,7 +227,7 @@ def is_admin(launch_data: dict[str, Any]) -> bool:
 
 def _placement_for(
     custom: dict[str, Any], session_id: str, launch_data: dict[str, Any]
-) -> Placement:
+) -> PlacedVideo:
     placement_id = custom.get(PLACEMENT_PARAM)
     if not placement_id or not isinstance(placement_id, str) or len(placement_id) > 64:
         raise LaunchError(
@@ -198,7 +235,7 @@ def _placement_for(
             "be shown. Ask your teacher to insert the video again."
         )
 
-    placement = db.session.get(Placement, placement_id)
+    placement = _placed_video(placement_id)
     if (
         placement is None
         or placement.session_id != session_id
@@ -211,8 +248,16 @@ def _placement_for(
     return placement
 
 
+def _placed_video(placement_id: str) -> PlacedVideo | None:
+    def load() -> PlacedVideo | None:
+        row = db.session.get(Placement, placement_id)
+        return PlacedVideo.of(row) if row else None
+
+    return current_app.extensions[PLACEMENT_CACHE_KEY].get(placement_id, load)
+
+
 def _check_unit(
-    placement: Placement, launch_data: dict[str, Any], custom: dict[str, Any]
+    placement: PlacedVideo, launch_data: dict[str, Any], custom: dict[str, Any]
 ) -> None:
     context_id = _context_id(launch_data)
     if context_id is None:
@@ -259,8 +304,8 @@ def _context_history(custom: dict[str, Any]) -> set[str]:
 
 
 def _let_viewer_in(
-    placement: Placement,
-    deployment: Deployment | None,
+    placement: PlacedVideo,
+    deployment: DeploymentRecord | None,
     launch_data: dict[str, Any],
 ) -> str | None:
     """In ``grant`` mode, make sure the viewer holds the Viewer role; else do nothing.
@@ -300,8 +345,8 @@ def _let_viewer_in(
 
 
 def _grant(
-    placement: Placement,
-    deployment: Deployment,
+    placement: PlacedVideo,
+    deployment: DeploymentRecord,
     viewer: str,
     store: KeyValueStore,
     cache_key: str,
@@ -317,7 +362,9 @@ def _grant(
     return None
 
 
-def _client_of_placer(placement: Placement, deployment: Deployment) -> PanoptoClient:
+def _client_of_placer(
+    placement: PlacedVideo, deployment: DeploymentRecord
+) -> PanoptoClient:
     """A Panopto client with the rights of whoever placed the video.
 
     With an identity-provider application key, a hashed password grant as that person;
@@ -393,7 +440,7 @@ def on_deep_link_launch(launch_data: dict[str, Any]) -> None:
 
 
 def username_of(
-    launch_data: dict[str, Any], deployment: Deployment | None
+    launch_data: dict[str, Any], deployment: DeploymentRecord | None
 ) -> str | None:
     """The LMS username, from the claim the deployment names (``sub`` by default)."""
     claim = deployment.username_claim if deployment else "sub"
@@ -407,7 +454,9 @@ def username_of(
     return value
 
 
-def _provider_user_key(deployment: Deployment, username: str | None) -> str | None:
+def _provider_user_key(
+    deployment: DeploymentRecord, username: str | None
+) -> str | None:
     if not deployment.panopto_provider or not username:
         return None
     try:
@@ -416,11 +465,11 @@ def _provider_user_key(deployment: Deployment, username: str | None) -> str | No
         return None
 
 
-def _deployment(launch_data: dict[str, Any]) -> Deployment | None:
+def _deployment(launch_data: dict[str, Any]) -> DeploymentRecord | None:
     deployment_id = launch_data.get(DEPLOYMENT_CLAIM)
     if not isinstance(deployment_id, str):
         return None
-    return deployment_row(
+    return deployment_record(
         str(launch_data.get("iss")), _client_id(launch_data), deployment_id
     )
 

@@ -50,6 +50,13 @@ _transport_lock = threading.Lock()
 PROVIDER_IDENTITY_PREFIX = "panopto-provider-identity-"
 #: An identity recorded at a Deep Linking launch lasts as long as the chooser does.
 PROVIDER_IDENTITY_TTL_SECONDS = 4 * 60 * 60
+#: Store key prefix of the hint that a user has a Panopto token (DatabaseTokenStore).
+#: Bandit B105 is a false positive here: a key prefix, not a secret.
+TOKEN_HINT_PREFIX = "panopto-token-hint-"  # nosec B105
+#: Panopto does not publish how long a refresh token lives. Every save (each sign-in and
+#: refresh) renews the hint; someone idle for longer than this reads as not signed in until
+#: their next sign-in, which only skips optional work (see may_have_token).
+TOKEN_HINT_TTL_SECONDS = 120 * 24 * 60 * 60
 
 
 def tool_keys() -> KeyRing:
@@ -67,8 +74,8 @@ def tool_config() -> DatabaseToolConf:
     )
 
 
-def launch_storage() -> DatabaseLaunchDataStorage:
-    return DatabaseLaunchDataStorage(KeyValueStore())
+def launch_storage(store: KeyValueStore | None = None) -> DatabaseLaunchDataStorage:
+    return DatabaseLaunchDataStorage(store or KeyValueStore())
 
 
 def launch_url() -> str:
@@ -76,20 +83,22 @@ def launch_url() -> str:
     return url_for("lti.launch", _external=True)
 
 
-def oidc_login() -> FlaskOIDCLogin:
+def oidc_login(store: KeyValueStore | None = None) -> FlaskOIDCLogin:
+    """pylti1p3's login, keeping its state and nonce in ``store`` (by default a new one)."""
     return FlaskOIDCLogin(
-        FlaskRequest(), tool_config(), launch_data_storage=launch_storage()
+        FlaskRequest(), tool_config(), launch_data_storage=launch_storage(store)
     )
 
 
 def message_launch() -> ToolMessageLaunch:
     """A launch built from the current request's id_token."""
+    store = KeyValueStore()
     return ToolMessageLaunch(
         FlaskRequest(),
         tool_config(),
-        launch_data_storage=launch_storage(),
+        launch_data_storage=launch_storage(store),
         requests_session=HttpSession(),
-        store=KeyValueStore(),
+        store=store,
         launch_urls={launch_url()},
         unknown_deployments=current_app.config["UNKNOWN_DEPLOYMENTS"],
     )
@@ -115,6 +124,10 @@ def stored_launch(launch_id: str) -> ToolMessageLaunch:
     return launch  # type: ignore[return-value]
 
 
+def token_store() -> DatabaseTokenStore:
+    return DatabaseTokenStore(token_cipher())
+
+
 def panopto_oauth() -> PanoptoOAuth:
     config = current_app.config
     return PanoptoOAuth(
@@ -122,7 +135,7 @@ def panopto_oauth() -> PanoptoOAuth:
         client_id=config["PANOPTO_CLIENT_ID"],
         client_secret=config["PANOPTO_CLIENT_SECRET"],
         redirect_uri=url_for("panopto_auth.callback", _external=True),
-        tokens=DatabaseTokenStore(token_cipher()),
+        tokens=token_store(),
         provider_key=config.get("PANOPTO_IDP_APPLICATION_KEY"),
         identities=StoredProviderIdentities(KeyValueStore()),
         transport=panopto_transport(),
@@ -201,10 +214,27 @@ class DatabaseTokenStore:
 
     A row that no configured key opens (its key was removed, or it was altered) is treated
     as no token at all: it is deleted and the user signs in again.
+
+    Next to each saved token the shared store holds a hint that the user has one (see
+    :meth:`may_have_token`), so that pages shown to everyone need not query the table for
+    the many users who never sign in to Panopto.
     """
 
-    def __init__(self, cipher: TokenCipher | None = None) -> None:
+    def __init__(
+        self, cipher: TokenCipher | None = None, hints: KeyValueStore | None = None
+    ) -> None:
         self._cipher = cipher or token_cipher()
+        self._hints = hints or KeyValueStore()
+
+    def may_have_token(self, user: UserKey) -> bool:
+        """False when the user has surely no token; True when they may have one.
+
+        One read of the shared store instead of a database query. The hint is kept with
+        every save and lives longer than a refresh token; a token saved while the hint was
+        lost (a flushed Redis) reads as none until its next save: callers use this only to
+        skip optional work.
+        """
+        return self._hints.get(self._hint_key(user)) is not None
 
     def load(self, user: UserKey) -> dict[str, Any] | None:
         row = self._row(user)
@@ -242,6 +272,7 @@ class DatabaseTokenStore:
         # An upsert, so two workers saving this user's token at once cannot collide.
         db.session.execute(upsert(PanoptoToken, values, unique=("issuer", "subject")))
         db.session.commit()
+        self._hints.set(self._hint_key(user), True, TOKEN_HINT_TTL_SECONDS)
 
     def delete(self, user: UserKey, *, refresh_token: str | None = None) -> None:
         query = delete(PanoptoToken).where(
@@ -264,6 +295,11 @@ class DatabaseTokenStore:
             )
         except TokenDecryptError:
             return None
+
+    @staticmethod
+    def _hint_key(user: UserKey) -> str:
+        digest = hashlib.sha256(f"{user.issuer}\n{user.subject}".encode()).hexdigest()
+        return TOKEN_HINT_PREFIX + digest
 
     def _row(self, user: UserKey) -> PanoptoToken | None:
         return db.session.execute(

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import redis
@@ -39,12 +41,22 @@ REDIS_TIMEOUT_SECONDS = 2.0
 REDIS_HEALTH_CHECK_SECONDS = 30
 
 
+#: A write held back by :meth:`KeyValueStore.batch`: key, value, seconds to live.
+Write = tuple[str, Any, float]
+
+
 class StoreBackend(Protocol):
     def get(self, key: str) -> Any: ...
 
     def set(self, key: str, value: Any, ttl_seconds: float) -> None: ...
 
+    def set_many(self, writes: Sequence[Write]) -> None: ...
+
     def take(self, key: str) -> Any: ...
+
+    def take_and_get(
+        self, take_key: str, get_keys: Sequence[str]
+    ) -> tuple[Any, list[Any]]: ...
 
     def purge_expired(self) -> None: ...
 
@@ -57,17 +69,45 @@ class KeyValueStore:
 
     def __init__(self, backend: StoreBackend | None = None) -> None:
         self._backend = backend or current_app.extensions[EXTENSION_KEY]
+        self._held: list[Write] | None = None
 
     def get(self, key: str) -> Any:
         """The value, or None when it is missing or expired."""
         return self._backend.get(key)
 
     def set(self, key: str, value: Any, ttl_seconds: float) -> None:
-        self._backend.set(key, value, ttl_seconds)
+        if self._held is not None:
+            self._held.append((key, value, ttl_seconds))
+        else:
+            self._backend.set(key, value, ttl_seconds)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold this store's writes until the block ends, then send them together: one
+        round trip to Redis instead of one per write. Reads in the block do not see the
+        held writes, and a block that raises writes nothing."""
+        if self._held is not None:
+            yield  # the outermost block sends
+            return
+
+        self._held = []
+        try:
+            yield
+            writes = self._held
+        finally:
+            self._held = None
+        if writes:
+            self._backend.set_many(writes)
 
     def take(self, key: str) -> Any:
         """Return the value and delete it, so that only one caller ever gets it."""
         return self._backend.take(key)
+
+    def take_and_get(
+        self, take_key: str, get_keys: Sequence[str]
+    ) -> tuple[Any, list[Any]]:
+        """``take(take_key)`` and ``get`` of each of ``get_keys``, in one round trip."""
+        return self._backend.take_and_get(take_key, get_keys)
 
     def purge_expired(self) -> None:
         self._backend.purge_expired()
@@ -87,8 +127,13 @@ class DatabaseBackend:
     def set(self, key: str, value: Any, ttl_seconds: float) -> None:
         """Insert or replace in one statement, so that two processes setting the same key
         at once (a shared cache entry, say) cannot collide on the primary key."""
-        row = {"key": key, "value": value, "expires_at": time.time() + ttl_seconds}
-        db.session.execute(upsert(StoredValue, row, unique=("key",)))
+        self.set_many([(key, value, ttl_seconds)])
+
+    def set_many(self, writes: Sequence[Write]) -> None:
+        now = time.time()
+        for key, value, ttl_seconds in writes:
+            row = {"key": key, "value": value, "expires_at": now + ttl_seconds}
+            db.session.execute(upsert(StoredValue, row, unique=("key",)))
         db.session.commit()
 
     def take(self, key: str) -> Any:
@@ -105,6 +150,11 @@ class DatabaseBackend:
         )
         db.session.commit()
         return value if result.rowcount == 1 else None
+
+    def take_and_get(
+        self, take_key: str, get_keys: Sequence[str]
+    ) -> tuple[Any, list[Any]]:
+        return self.take(take_key), [self.get(key) for key in get_keys]
 
     def purge_expired(self) -> None:
         db.session.execute(
@@ -129,17 +179,35 @@ class RedisBackend:
         return _decode(raw)
 
     def set(self, key: str, value: Any, ttl_seconds: float) -> None:
-        # PX, not EX: some values live for less than a second in tests, and a TTL of zero
-        # would be refused by Redis.
-        ttl_ms = max(1, int(ttl_seconds * 1000))
         self._call(
-            "SET", self.client.set, self.prefix + key, json.dumps(value), px=ttl_ms
+            "SET",
+            self.client.set,
+            self.prefix + key,
+            json.dumps(value),
+            px=_ms(ttl_seconds),
         )
+
+    def set_many(self, writes: Sequence[Write]) -> None:
+        # A pipeline without MULTI: the writes are independent, one round trip is the point.
+        pipeline = self.client.pipeline(transaction=False)
+        for key, value, ttl_seconds in writes:
+            pipeline.set(self.prefix + key, json.dumps(value), px=_ms(ttl_seconds))
+        self._call("SET (pipelined)", pipeline.execute)
 
     def take(self, key: str) -> Any:
         # GETDEL (Redis 6.2+) reads and deletes in one atomic command.
         raw = self._call("GETDEL", self.client.getdel, self.prefix + key)
         return _decode(raw)
+
+    def take_and_get(
+        self, take_key: str, get_keys: Sequence[str]
+    ) -> tuple[Any, list[Any]]:
+        pipeline = self.client.pipeline(transaction=False)
+        pipeline.getdel(self.prefix + take_key)
+        for key in get_keys:
+            pipeline.get(self.prefix + key)
+        taken, *got = self._call("GETDEL and GET (pipelined)", pipeline.execute)
+        return _decode(taken), [_decode(raw) for raw in got]
 
     def purge_expired(self) -> None:
         """Nothing to do: Redis drops expired keys itself."""
@@ -169,6 +237,12 @@ def create_backend(redis_url: str | None, prefix: str) -> StoreBackend:
     if redis_url:
         return RedisBackend(redis_client(redis_url), prefix)
     return DatabaseBackend()
+
+
+def _ms(ttl_seconds: float) -> int:
+    # PX, not EX: some values live for less than a second in tests, and a TTL of zero
+    # would be refused by Redis.
+    return max(1, int(ttl_seconds * 1000))
 
 
 def _decode(raw: bytes | None) -> Any:

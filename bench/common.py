@@ -90,23 +90,28 @@ class Platform:
         return {ISSUER: [entry]}
 
     def login_query(
-        self, target_link_uri: str, hint: str = "resource"
+        self, target_link_uri: str, user: str, hint: str = "resource"
     ) -> dict[str, str]:
         return {
             "iss": ISSUER,
             "client_id": CLIENT_ID,
-            "login_hint": "student-1",
+            "login_hint": user,
             "lti_message_hint": hint,
             "target_link_uri": target_link_uri,
             "lti_deployment_id": DEPLOYMENT_ID,
         }
 
-    def id_token(self, auth_request: dict[str, str], claims: dict[str, Any]) -> str:
+    def id_token(
+        self,
+        auth_request: dict[str, str],
+        claims: dict[str, Any],
+        user: str = "student-1",
+    ) -> str:
         now = int(time.time())
         body = {
             "iss": ISSUER,
             "aud": CLIENT_ID,
-            "sub": "student-1",
+            "sub": user,
             "iat": now,
             "exp": now + 300,
             "nonce": auth_request["nonce"],
@@ -180,10 +185,19 @@ class LaunchUrls:
 
 
 def launch_once(
-    browser: requests.Session, platform: Platform, urls: LaunchUrls, claims: dict
+    browser: requests.Session,
+    platform: Platform,
+    urls: LaunchUrls,
+    claims: dict,
+    user: str | None = None,
 ) -> requests.Response:
-    """Login → the tool's authentication request → the signed id_token POST → its page."""
-    query = platform.login_query(urls.launch)
+    """Login → the tool's authentication request → the signed id_token POST → its page.
+
+    :param user: who launches (the ``sub``); by default someone new each time, as when a
+        class opens a video: nothing a tool keeps per person helps it here.
+    """
+    user = user or "student-" + secrets.token_hex(8)
+    query = platform.login_query(urls.launch, user)
     login = browser.get(
         urls.login, params=query, allow_redirects=False, timeout=HTTP_TIMEOUT
     )
@@ -194,7 +208,7 @@ def launch_once(
         key: values[0]
         for key, values in parse_qs(urlsplit(login.headers["Location"]).query).items()
     }
-    id_token = platform.id_token(auth_request, claims)
+    id_token = platform.id_token(auth_request, claims, user)
     page = browser.post(
         auth_request["redirect_uri"],
         data={"id_token": id_token, "state": auth_request["state"]},

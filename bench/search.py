@@ -125,7 +125,7 @@ def run() -> SearchFigures:
 
 def _open_chooser(browser: requests.Session, platform: Platform, tool_url: str) -> str:
     urls = LaunchUrls(tool_url + "/lti/login", tool_url + "/lti/launch")
-    page = launch_once(browser, platform, urls, deep_linking_claims())
+    page = launch_once(browser, platform, urls, deep_linking_claims(), "instructor-1")
     found = TOKEN.search(page.text)
     if not found:
         raise SystemExit("The chooser page carries no token.")

@@ -19,13 +19,19 @@ This subclass adds what LTI 1.3 and OIDC Core ask for and the library does not d
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
 from collections.abc import Collection
 from typing import Any
 
 import jwt
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiKeyException
 
@@ -103,6 +109,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         self._key_set_from_cache = False
         #: Set when the launch came without its state cookie, through platform storage.
         self.storage_login: platform_storage.StorageLogin | None = None
+        #: What the login that started this launch sent (read with its nonce).
+        self._login_params: dict[str, Any] | None = None
 
     def validate(self) -> ToolMessageLaunch:
         # Same steps as pylti1p3, in a safer order: the signature is checked before the nonce
@@ -122,11 +130,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_deep_linking_settings()
             self.validate_message()
             self.validate_target_link_uri()
-            self.save_launch_data()
-            if self.storage_login is not None:
-                platform_storage.hold_launch(
-                    self._store, self._launch_id, self.storage_login
-                )
+            # The launch data, pylti1p3's state record and a platform-storage hold go to
+            # the store together, in one round trip (when the launch storage shares it).
+            with self._store.batch():
+                self.save_launch_data()
+                if self.storage_login is not None:
+                    platform_storage.hold_launch(
+                        self._store, self._launch_id, self.storage_login
+                    )
         except Exception:
             self._validated = False
             raise
@@ -212,11 +223,11 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 f"not {str(algorithm)[:20]}."
             )
 
-        public_key, _ = self.get_public_key()
+        public_pem, _ = self.get_public_key()
         try:
             jwt.decode(
                 self._get_id_token(),
-                public_key,
+                _verifying_key(public_pem),
                 algorithms=[SIGNING_ALGORITHM],
                 leeway=JWT_LEEWAY_SECONDS,
                 options={"verify_aud": False, "require": ["exp", "iat"]},
@@ -249,8 +260,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         storage = self._session_service.data_storage
         if not isinstance(storage, DatabaseLaunchDataStorage):
             raise RuntimeError("Launches need the shared launch-data storage.")
-        # Same key that pylti1p3's SessionService.save_nonce used at login.
-        if storage.take_value(f"lti1p3-nonce-{nonce}") is None:
+        # Same key that pylti1p3's SessionService.save_nonce used at login; what the login
+        # sent comes along in the same round trip (see _check_login_deployment).
+        state = str(self._get_request_param("state") or "")
+        taken, (params,) = storage.take_value_and_get(
+            f"lti1p3-nonce-{nonce}", [platform_storage.login_params_key(state)]
+        )
+        self._login_params = params if isinstance(params, dict) else None
+        if taken is None:
             raise LaunchError(
                 "This launch was already used, or its login has expired (reloading "
                 "just this frame does that). Reload the course page, or open the tool "
@@ -294,10 +311,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def _check_login_deployment(self, deployment_id: str) -> None:
         """A login that named its deployment must be followed by a launch of that one
         (LTI Core 1.3 §4.1, ``lti_deployment_id``). pylti1p3 never compares them."""
-        params = platform_storage.login_params(
-            self._store, str(self._get_request_param("state") or "")
-        )
-        named = (params or {}).get("lti_deployment_id")
+        named = (self._login_params or {}).get("lti_deployment_id")
         if named and named != deployment_id:
             raise LaunchError(
                 "The launch names another deployment than its login did "
@@ -314,7 +328,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def get_public_key(self) -> tuple[str, str]:
         try:
-            return super().get_public_key()
+            return self._find_public_key()
         except LtiKeyException:
             if not self._may_refetch_keys():
                 raise
@@ -324,7 +338,37 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             registration = self._require_registration()
             registration.set_key_set(None)
             self._force_key_refetch = True
-            return super().get_public_key()
+            return self._find_public_key()
+
+    def _find_public_key(self) -> tuple[str, str]:
+        """pylti1p3's lookup of the signing key by ``kid`` and ``alg``, with the same
+        errors. pylti1p3 converts the JWK to PEM and parses the PEM on every launch, a
+        share of each launch's CPU that shows in the benchmark; here a process converts
+        each key once."""
+        registration = self._require_registration()
+        key_set = registration.get_key_set()
+        if not key_set:
+            key_set_url = registration.get_key_set_url() or ""
+            if not key_set_url.startswith(("http://", "https://")):
+                raise LtiKeyException(
+                    "The public key set URL is invalid: " + key_set_url
+                )
+            key_set = self.fetch_public_key(key_set_url)
+            registration.set_key_set(key_set)
+
+        header = self._jwt.get("header", {})
+        kid, alg = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LtiKeyException("JWT KID not found")
+        if not alg:
+            raise LtiKeyException("JWT ALG not found")
+
+        keys = key_set.get("keys") if isinstance(key_set, dict) else None
+        for key in keys if isinstance(keys, list) else []:
+            if isinstance(key, dict) and key.get("kid") == kid:
+                if key.get("alg", SIGNING_ALGORITHM) == alg:
+                    return _pem_of(json.dumps(key, sort_keys=True)), alg
+        raise LtiKeyException("Unable to find public key")
 
     def fetch_public_key(self, key_set_url: str) -> Any:
         cache_key = _jwks_cache_key(key_set_url)
@@ -379,3 +423,30 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
 def _jwks_cache_key(key_set_url: str) -> str:
     return "platform-jwks-" + hashlib.sha256(key_set_url.encode()).hexdigest()
+
+
+UNUSABLE_KEY = (
+    "The platform publishes the key that signed this launch in a form the tool cannot "
+    "use (it needs an RSA key for RS256)."
+)
+#: How many platform keys a process keeps converted (a few per platform, across rotations).
+CONVERTED_KEYS = 64
+
+
+@functools.lru_cache(maxsize=CONVERTED_KEYS)
+def _pem_of(key_json: str) -> str:
+    try:
+        return JWK.from_json(key_json).export_to_pem().decode()
+    except (ValueError, TypeError, JWException) as err:
+        raise LaunchError(UNUSABLE_KEY) from err
+
+
+@functools.lru_cache(maxsize=CONVERTED_KEYS)
+def _verifying_key(public_pem: str) -> rsa.RSAPublicKey:
+    try:
+        key = serialization.load_pem_public_key(public_pem.encode())
+    except (ValueError, TypeError) as err:
+        raise LaunchError(UNUSABLE_KEY) from err
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise LaunchError(UNUSABLE_KEY)
+    return key

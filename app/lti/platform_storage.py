@@ -112,12 +112,16 @@ def confirm(store: KeyValueStore, launch_id: str, state: Any, nonce: Any) -> boo
 
 def remember_login_params(store: KeyValueStore, state: str, params: dict) -> None:
     kept = {name: params[name] for name in RELAUNCH_PARAMS if params.get(name)}
-    store.set(_key(LOGIN_PARAMS_PREFIX, state), kept, LOGIN_TTL_SECONDS)
+    store.set(login_params_key(state), kept, LOGIN_TTL_SECONDS)
 
 
 def login_params(store: KeyValueStore, state: str) -> dict[str, str] | None:
-    value = store.get(_key(LOGIN_PARAMS_PREFIX, state))
+    value = store.get(login_params_key(state))
     return value if isinstance(value, dict) else None
+
+
+def login_params_key(state: str) -> str:
+    return _key(LOGIN_PARAMS_PREFIX, state)
 
 
 def _poison(store: KeyValueStore, launch_id: str) -> None:

@@ -7,6 +7,7 @@ per-process cache, which loses data between workers; this one uses the tool's sh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -45,3 +46,10 @@ class DatabaseLaunchDataStorage(LaunchDataStorage[Any]):
     def take_value(self, key: str) -> Any:
         """Read and delete a value in one step (used to make nonces single-use)."""
         return self._store.take(self._prepare_key(key))
+
+    def take_value_and_get(
+        self, key: str, store_keys: Sequence[str]
+    ) -> tuple[Any, list[Any]]:
+        """``take_value(key)``, and read these keys of the underlying store (no pylti1p3
+        prefix) in the same round trip."""
+        return self._store.take_and_get(self._prepare_key(key), store_keys)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from cachetools import TTLCache
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from pylti1p3.deployment import Deployment
@@ -29,6 +30,7 @@ from ..extensions import db
 from ..keys import ToolKeys
 from ..models import Deployment as DeploymentRow
 from ..models import PlatformRegistration
+from ..process_cache import ProcessCache
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +41,38 @@ REQUIRED_FIELDS = ("client_id", "auth_login_url")
 #: half minute instead takes the database off the launch path. A registration that is added
 #: is seen at once (misses are never kept); one changed through the ORM is re-read at once by
 #: the process that changed it (see _note_registration_changes) and by every other process
-#: within this time.
+#: within this time. The same holds for its deployments and their settings: a deployment an
+#: admin approves or holds takes effect in the other processes within this time.
 REGISTRATION_CACHE_SECONDS = 30.0
 #: Where each app keeps its RegistrationCache.
 REGISTRATION_CACHE_KEY = "registration_cache"
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """What a launch needs of one deployment row, detached from the database session."""
+
+    deployment_id: str
+    status: str
+    access_mode: str
+    panopto_provider: str | None
+    username_claim: str
+    provider_sign_in: bool
+
+    @classmethod
+    def of(cls, row: DeploymentRow) -> DeploymentRecord:
+        return cls(
+            deployment_id=row.deployment_id,
+            status=row.status,
+            access_mode=row.access_mode,
+            panopto_provider=row.panopto_provider,
+            username_claim=row.username_claim,
+            provider_sign_in=row.provider_sign_in,
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == DEPLOYMENT_ACTIVE
 
 
 @dataclass(frozen=True)
@@ -57,8 +87,8 @@ class RegistrationRecord:
     key_set_url: str | None
     key_set: dict[str, Any] | None
     is_default: bool
-    #: The active deployments only: a held one is not usable until an admin approves it.
-    deployment_ids: frozenset[str]
+    #: Every deployment of the registration, held ones included, by deployment id.
+    deployments: Mapping[str, DeploymentRecord]
 
     @classmethod
     def of(cls, row: PlatformRegistration) -> RegistrationRecord:
@@ -71,42 +101,29 @@ class RegistrationRecord:
             key_set_url=row.key_set_url,
             key_set=row.key_set,
             is_default=row.is_default,
-            deployment_ids=frozenset(
-                d.deployment_id for d in row.deployments if d.is_active
+            deployments=MappingProxyType(
+                {d.deployment_id: DeploymentRecord.of(d) for d in row.deployments}
             ),
         )
 
+    @property
+    def deployment_ids(self) -> frozenset[str]:
+        """The active deployments only: a held one is not usable until an admin approves
+        it."""
+        return frozenset(
+            key for key, deployment in self.deployments.items() if deployment.is_active
+        )
 
-class RegistrationCache:
+
+#: How many registrations (issuer, client id) a process keeps; far more than any tool has.
+REGISTRATION_CACHE_SIZE = 1024
+
+
+class RegistrationCache(ProcessCache[tuple[str, str | None], RegistrationRecord]):
     """Registration records read by this process in the last few seconds (per app)."""
 
     def __init__(self, ttl_seconds: float = REGISTRATION_CACHE_SECONDS) -> None:
-        self._ttl = ttl_seconds
-        self._entries: dict[
-            tuple[str, str | None], tuple[float, RegistrationRecord]
-        ] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self,
-        key: tuple[str, str | None],
-        load: Callable[[], RegistrationRecord | None],
-    ) -> RegistrationRecord | None:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-
-        record = load()
-        if record is not None:
-            with self._lock:
-                self._entries[key] = (now + self._ttl, record)
-        return record
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        super().__init__(TTLCache(maxsize=REGISTRATION_CACHE_SIZE, ttl=ttl_seconds))
 
 
 DEPLOYMENT_ACTIVE = "active"
@@ -177,18 +194,9 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def _record(self, iss: str, client_id: str | None) -> RegistrationRecord | None:
         """The registration of ``client_id``, or the issuer's default one for None."""
-
-        def load() -> RegistrationRecord | None:
-            row = (
-                _registration_row(iss, client_id)
-                if client_id
-                else _default_registration_row(iss)
-            )
-            return RegistrationRecord.of(row) if row else None
-
         if self._cache is None:
-            return load()
-        return self._cache.get((iss, client_id), load)
+            return _load_record(iss, client_id)
+        return self._cache.get((iss, client_id), lambda: _load_record(iss, client_id))
 
     def _to_registration(self, row: RegistrationRecord) -> Registration:
         registration = (
@@ -241,15 +249,44 @@ def _deployment_of(record: RegistrationRecord, deployment_id: str) -> Deployment
     return Deployment().set_deployment_id(deployment_id)
 
 
+def _load_record(iss: str, client_id: str | None) -> RegistrationRecord | None:
+    row = (
+        _registration_row(iss, client_id)
+        if client_id
+        else _default_registration_row(iss)
+    )
+    return RegistrationRecord.of(row) if row else None
+
+
 def registration_row(iss: str, client_id: str) -> PlatformRegistration | None:
     return _registration_row(iss, client_id)
 
 
-def deployment_row(
+def deployment_record(
     iss: str, client_id: str, deployment_id: str
-) -> DeploymentRow | None:
+) -> DeploymentRecord | None:
+    """The deployment as this process last read it (within REGISTRATION_CACHE_SECONDS):
+    launches and views ask for it on every request, and it rarely changes."""
+    cache = current_app.extensions.get(REGISTRATION_CACHE_KEY)
+    if cache is None:
+        record = _load_record(iss, client_id)
+    else:
+        record = cache.get((iss, client_id), lambda: _load_record(iss, client_id))
+    return record.deployments.get(deployment_id) if record else None
+
+
+def deployment_status(iss: str, client_id: str, deployment_id: str) -> str | None:
+    """``active``, ``held``, or None when the registration has no such deployment."""
+    deployment = deployment_record(iss, client_id, deployment_id)
+    return deployment.status if deployment else None
+
+
+def _stored_deployment_status(
+    iss: str, client_id: str, deployment_id: str
+) -> str | None:
+    """Like :func:`deployment_status`, read from the database now."""
     return db.session.execute(
-        select(DeploymentRow)
+        select(DeploymentRow.status)
         .join(PlatformRegistration)
         .where(
             PlatformRegistration.issuer == iss,
@@ -257,12 +294,6 @@ def deployment_row(
             DeploymentRow.deployment_id == deployment_id,
         )
     ).scalar_one_or_none()
-
-
-def deployment_status(iss: str, client_id: str, deployment_id: str) -> str | None:
-    """``active``, ``held``, or None when the registration has no such deployment."""
-    row = deployment_row(iss, client_id, deployment_id)
-    return row.status if row else None
 
 
 def record_new_deployment(
@@ -288,8 +319,10 @@ def record_new_deployment(
     try:
         db.session.commit()
     except IntegrityError:
+        # Another process recorded it first, after this one cached the registration.
         db.session.rollback()
-        return deployment_status(iss, client_id, deployment_id) or status
+        forget_cached_registrations()
+        return _stored_deployment_status(iss, client_id, deployment_id) or status
     return status
 
 

@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pylti1p3.exception import LtiException, OIDCException, ToolConfException
 from werkzeug.wrappers import Response
 
-from .. import access, metrics, security, services
+from .. import access, metrics, observability, security, services
 from ..errors import BadRequest, Forbidden, LaunchError, StateNotFound
 from ..lti import platform_storage
 from ..lti.deep_linking import settings_of
@@ -87,25 +87,11 @@ def login() -> Response:
 
     store = KeyValueStore()
     store.purge_expired()
-    try:
-        redirect = services.oidc_login().get_redirect_object(services.launch_url())
-    except LIBRARY_ERRORS as err:
-        raise explain(err) from err
-
+    redirect, storage_login = _prepare_login(store)
     auth_url = redirect.get_redirect_url()
-    query = dict(parse_qsl(urlsplit(auth_url).query))
-    platform_storage.remember_login_params(store, query["state"], request.values)
 
-    target = (request.values.get("lti_storage_target") or "").strip()
-    if FRAME_NAME.fullmatch(target):
-        login = platform_storage.StorageLogin(
-            state=query["state"],
-            nonce=query["nonce"],
-            platform_origin=security.origin_of(auth_url) or "",
-            target=target,
-        )
-        platform_storage.remember_login(store, login)
-        page = _login_page(auth_url, "storage", login)
+    if storage_login is not None:
+        page = _login_page(auth_url, "storage", storage_login)
     elif request.headers.get("Sec-Fetch-Dest") == "iframe":
         page = _login_page(auth_url, "cookie-check", None)
     else:
@@ -115,6 +101,40 @@ def login() -> Response:
     response.headers["Cache-Control"] = "no-store"
     # pylti1p3 attaches its state cookie here (SameSite=None; Secure; Partitioned on HTTPS).
     return redirect._process_response(response)
+
+
+def _prepare_login(
+    store: KeyValueStore,
+) -> tuple[Any, platform_storage.StorageLogin | None]:
+    """pylti1p3's redirect to the platform, with this login remembered in ``store``; and
+    the login to keep in the platform's storage when the platform asked for that.
+
+    pylti1p3's nonce and state and our own records of the login reach the store together,
+    in one round trip, before the answer leaves.
+    """
+    with store.batch():
+        try:
+            redirect = services.oidc_login(store).get_redirect_object(
+                services.launch_url()
+            )
+        except LIBRARY_ERRORS as err:
+            raise explain(err) from err
+
+        auth_url = redirect.get_redirect_url()
+        query = dict(parse_qsl(urlsplit(auth_url).query))
+        platform_storage.remember_login_params(store, query["state"], request.values)
+
+        target = (request.values.get("lti_storage_target") or "").strip()
+        if not FRAME_NAME.fullmatch(target):
+            return redirect, None
+        login = platform_storage.StorageLogin(
+            state=query["state"],
+            nonce=query["nonce"],
+            platform_origin=security.origin_of(auth_url) or "",
+            target=target,
+        )
+        platform_storage.remember_login(store, login)
+        return redirect, login
 
 
 @bp.post("/launch")
@@ -135,11 +155,10 @@ def launch() -> str:
         raise explain(err) from err
 
     launch_id = message_launch.get_launch_id()
-    logger.info(
-        "Accepted %s from %s%s",
-        "a deep-linking launch" if is_deep_link else "a resource launch",
-        launch_data.get("iss"),
-        " (pending its platform-storage check)" if message_launch.storage_login else "",
+    observability.note(
+        launch="deep_link" if is_deep_link else "resource",
+        issuer=str(launch_data.get("iss")),
+        storage_check_pending=message_launch.storage_login is not None,
     )
     metrics.LAUNCHES.labels("deep_link" if is_deep_link else "resource").inc()
 

@@ -13,6 +13,9 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+from sqlalchemy import select
 
 from app import create_app
 from app.lti.tool_config import deployment_status
@@ -837,3 +840,38 @@ def test_a_login_that_names_no_deployment_leaves_the_claim_to_decide(platform):
     form = platform.deep_link_form(auth)
 
     assert platform.post(form).status_code == 200
+
+
+def _register_key(app, jwk: dict) -> None:
+    from app.extensions import db
+    from app.models import PlatformRegistration
+
+    with app.app_context():
+        row = db.session.execute(
+            select(PlatformRegistration).where(
+                PlatformRegistration.issuer == PLATFORM_ISSUER
+            )
+        ).scalar_one()
+        row.key_set = {"keys": [jwk]}
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "make_jwk",
+    [
+        lambda kid: {
+            **json.loads(
+                ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
+            ),
+            "kid": kid,
+            "alg": "RS256",
+        },
+        lambda kid: {"kty": "RSA", "kid": kid, "alg": "RS256", "n": "AQAB"},
+    ],
+    ids=["an EC key marked RS256", "an RSA key without its exponent"],
+)
+def test_a_platform_key_the_tool_cannot_use_is_a_clear_refusal(platform, app, make_jwk):
+    _register_key(app, make_jwk(platform.keys.kid))
+    form = platform.deep_link_form(platform.login())
+
+    assert_refused(platform.post(form), "in a form the tool cannot use")

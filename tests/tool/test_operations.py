@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from app import create_app
 from app.logs import logging_config
 from tests.servers import free_port
-from tests.tool.lti_harness import PLAYER_SESSION_ID
+from tests.tool.lti_harness import PLATFORM_ISSUER, PLAYER_SESSION_ID
 
 
 def metric(name: str, **labels: str) -> float:
@@ -231,3 +231,18 @@ def test_text_logs_are_for_people(client, log_output):
     assert re.search(
         r"INFO \[req-abcdefgh\] app\.observability: GET /healthz 200", buffer.getvalue()
     )
+
+
+def test_a_launch_is_one_log_line_naming_its_kind_and_platform(platform, log_output):
+    buffer = log_output("json")
+
+    platform.resource_launch(custom={"panopto_session_id": PLAYER_SESSION_ID})
+
+    records = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    launch_lines = [r for r in records if r.get("path") == "/lti/launch"]
+    assert len(launch_lines) == 1, records
+    line = launch_lines[0]
+    assert (line["launch"], line["issuer"]) == ("resource", PLATFORM_ISSUER)
+    assert line["storage_check_pending"] is False
+    assert "launch=resource" in line["message"]
+    assert not any(r["logger"] == "app.views.lti" for r in records)

@@ -91,6 +91,56 @@ def test_take_returns_the_value_once(store):
     assert store.get("nonce-abc") is None
 
 
+def test_a_batch_holds_its_writes_until_it_ends(store):
+    with store.batch():
+        store.set("state-1", "s", 60)
+        store.set("nonce-1", True, 60)
+        assert store.get("state-1") is None  # not sent yet
+
+    assert (store.get("state-1"), store.get("nonce-1")) == ("s", True)
+
+
+def test_a_batch_that_fails_writes_nothing(store):
+    with pytest.raises(RuntimeError), store.batch():
+        store.set("state-1", "s", 60)
+        raise RuntimeError("the login failed")
+
+    assert store.get("state-1") is None
+    store.set("state-1", "later", 60)  # and the store is usable again at once
+    assert store.get("state-1") == "later"
+
+
+def test_a_nested_batch_is_sent_by_the_outer_one(store):
+    with store.batch():
+        with store.batch():
+            store.set("inner", 1, 60)
+        assert store.get("inner") is None
+        store.set("outer", 2, 60)
+
+    assert (store.get("inner"), store.get("outer")) == (1, 2)
+
+
+def test_batched_writes_keep_their_own_expiry(store):
+    with store.batch():
+        store.set("short", 1, 0.2)
+        store.set("long", 2, 60)
+    time.sleep(0.4)
+
+    assert (store.get("short"), store.get("long")) == (None, 2)
+
+
+def test_take_and_get_takes_one_key_and_reads_the_others(store):
+    store.set("nonce-1", True, 60)
+    store.set("login-1", {"lti_deployment_id": "d-1"}, 60)
+
+    taken, got = store.take_and_get("nonce-1", ["login-1", "missing"])
+
+    assert (taken, got) == (True, [{"lti_deployment_id": "d-1"}, None])
+    assert store.get("nonce-1") is None  # taken: a replay finds nothing
+    assert store.take_and_get("nonce-1", ["login-1"])[0] is None
+    assert store.get("login-1") == {"lti_deployment_id": "d-1"}  # only read
+
+
 def test_purge_expired_keeps_live_values(store):
     store.set("live", 1, 60)
     store.set("dead", 2, 0.01)
