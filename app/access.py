@@ -49,7 +49,7 @@ from .panopto.client import PanoptoClient
 from .panopto.embed import is_guid
 from .panopto.oauth import UserKey
 from .panopto.provider import user_key
-from .process_cache import ProcessCache
+from .process_cache import ProcessCache, detached
 from .store import KeyValueStore
 
 logger = logging.getLogger(__name__)
@@ -177,17 +177,6 @@ class PlacedVideo:
     created_by: str
     created_by_username: str | None
 
-    @classmethod
-    def of(cls, row: Placement) -> PlacedVideo:
-        return cls(
-            id=row.id,
-            issuer=row.issuer,
-            context_id=row.context_id,
-            session_id=row.session_id,
-            created_by=row.created_by,
-            created_by_username=row.created_by_username,
-        )
-
 
 def init_app(app: Flask) -> None:
     app.extensions[PLACEMENT_CACHE_KEY] = ProcessCache[str, PlacedVideo](
@@ -251,7 +240,7 @@ def _placement_for(
 def _placed_video(placement_id: str) -> PlacedVideo | None:
     def load() -> PlacedVideo | None:
         row = db.session.get(Placement, placement_id)
-        return PlacedVideo.of(row) if row else None
+        return detached(PlacedVideo, row) if row else None
 
     return current_app.extensions[PLACEMENT_CACHE_KEY].get(placement_id, load)
 

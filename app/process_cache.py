@@ -6,14 +6,23 @@ so only data that is either written once or allowed to be a few seconds stale be
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cachetools import Cache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+R = TypeVar("R")
+
+
+def detached(record_type: type[R], row: Any) -> R:
+    """A copy of ``row``'s attributes named by the dataclass ``record_type``: safe to keep
+    after the database session that loaded the row has closed."""
+    names = [field.name for field in dataclasses.fields(record_type)]
+    return record_type(**{name: getattr(row, name) for name in names})
 
 
 class ProcessCache(Generic[K, V]):

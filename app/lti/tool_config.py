@@ -30,7 +30,7 @@ from ..extensions import db
 from ..keys import ToolKeys
 from ..models import Deployment as DeploymentRow
 from ..models import PlatformRegistration
-from ..process_cache import ProcessCache
+from ..process_cache import ProcessCache, detached
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +58,6 @@ class DeploymentRecord:
     panopto_provider: str | None
     username_claim: str
     provider_sign_in: bool
-
-    @classmethod
-    def of(cls, row: DeploymentRow) -> DeploymentRecord:
-        return cls(
-            deployment_id=row.deployment_id,
-            status=row.status,
-            access_mode=row.access_mode,
-            panopto_provider=row.panopto_provider,
-            username_claim=row.username_claim,
-            provider_sign_in=row.provider_sign_in,
-        )
 
     @property
     def is_active(self) -> bool:
@@ -102,7 +91,10 @@ class RegistrationRecord:
             key_set=row.key_set,
             is_default=row.is_default,
             deployments=MappingProxyType(
-                {d.deployment_id: DeploymentRecord.of(d) for d in row.deployments}
+                {
+                    d.deployment_id: detached(DeploymentRecord, d)
+                    for d in row.deployments
+                }
             ),
         )
 

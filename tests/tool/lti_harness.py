@@ -425,3 +425,19 @@ def placement_custom(row: dict[str, Any]) -> dict[str, str]:
         "panopto_placement_id": row["id"],
         "panopto_context_history": "$Context.id.history",
     }
+
+
+def set_deployment(app: Any, deployment_id: str = DEPLOYMENT, **columns: Any) -> None:
+    """Change a deployment's row (its status, access mode…) as an admin page would."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Deployment
+
+    with app.app_context():
+        row = db.session.execute(
+            select(Deployment).where(Deployment.deployment_id == deployment_id)
+        ).scalar_one()
+        for name, value in columns.items():
+            setattr(row, name, value)
+        db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import access, create_app
 from app.extensions import db
-from app.models import Deployment, PanoptoToken, Placement
+from app.models import PanoptoToken, Placement
 from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
 from devkit.panopto_sim import seed
@@ -21,12 +21,12 @@ from tests.conftest import SIM_CLIENT_ID, SIM_CLIENT_SECRET
 from tests.tool.lti_harness import (
     CONTEXT_CLAIM,
     CONTEXT_ID,
-    DEPLOYMENT,
     LEARNER,
     PLATFORM_ISSUER,
     ROLES,
     USER_ID,
     PlatformDriver,
+    set_deployment,
 )
 from tests.tool.pages import chooser_token, parse
 from tests.tool.sim_helpers import password_token
@@ -69,16 +69,6 @@ def tool(app_config, sim):
 @pytest.fixture
 def platform(tool, tool_url, platform_keys) -> PlatformDriver:
     return PlatformDriver(tool.test_client(), tool_url, platform_keys)
-
-
-def set_deployment(app, **options) -> None:
-    with app.app_context():
-        row = db.session.execute(
-            select(Deployment).where(Deployment.deployment_id == DEPLOYMENT)
-        ).scalar_one()
-        for name, value in options.items():
-            setattr(row, name, value)
-        db.session.commit()
 
 
 def grant_mode(app, **extra) -> None:

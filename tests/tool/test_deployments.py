@@ -18,6 +18,7 @@ from tests.tool.lti_harness import (
     PLATFORM_ISSUER,
     PlatformDriver,
     registrations_json,
+    set_deployment,
 )
 from tests.tool.pages import parse
 
@@ -66,12 +67,7 @@ def test_a_held_deployment_stays_held_on_the_next_launch(app, platform):
 
 def test_an_approved_deployment_launches(app, platform):
     launch_with_deployment(platform, NEW_DEPLOYMENT)
-    with app.app_context():
-        row = db.session.execute(
-            select(Deployment).where(Deployment.deployment_id == NEW_DEPLOYMENT)
-        ).scalar_one()
-        row.status = "active"
-        db.session.commit()
+    set_deployment(app, NEW_DEPLOYMENT, status="active")
 
     response = launch_with_deployment(platform, NEW_DEPLOYMENT)
 

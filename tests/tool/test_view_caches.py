@@ -10,19 +10,18 @@ in to Panopto are known from a hint in the shared store, not from the token tabl
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from app.extensions import db
-from app.models import Deployment
 from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
 from app.viewer_status import record_deleted
 from tests.tool.lti_harness import (
-    DEPLOYMENT,
     LEARNER,
     PLATFORM_ISSUER,
     PLAYER_SESSION_ID,
     ROLES,
+    set_deployment,
 )
 from tests.tool.pages import parse
 
@@ -100,12 +99,7 @@ def test_a_deployment_held_by_an_admin_is_refused_at_once(app, platform):
     custom = platform.placed()
     student_view(platform, custom, "student-1")  # the deployment is now cached
 
-    with app.app_context():
-        row = db.session.execute(
-            select(Deployment).where(Deployment.deployment_id == DEPLOYMENT)
-        ).scalar_one()
-        row.status = "held"
-        db.session.commit()
+    set_deployment(app, status="held")
     _, response = platform.resource_launch(custom=custom)
 
     assert response.status_code == 403
