@@ -42,7 +42,7 @@ from .errors import (
     PanoptoNotConnected,
 )
 from .extensions import db
-from .lti.tool_config import DeploymentRecord, deployment_record
+from .lti.tool_config import DeploymentRecord, client_id_of, launch_deployment
 from .models import Placement
 from .panopto.access import SHARE_WITH_ORGANISATION, PanoptoAccess
 from .panopto.client import PanoptoClient
@@ -136,11 +136,11 @@ def place(launch_data: dict[str, Any], session_id: str) -> dict[str, str]:
             "placed. Open the chooser again from the unit."
         )
 
-    deployment = _deployment(launch_data)
+    deployment = launch_deployment(launch_data)
     placement = Placement(
         id=secrets.token_urlsafe(PLACEMENT_ID_BYTES),
         issuer=str(launch_data["iss"]),
-        client_id=_client_id(launch_data),
+        client_id=client_id_of(launch_data),
         deployment_id=str(launch_data.get(DEPLOYMENT_CLAIM)),
         context_id=context_id,
         session_id=session_id,
@@ -200,10 +200,11 @@ def authorize_view(launch_data: dict[str, Any]) -> ViewDecision:
         raise LaunchError("This link names a Panopto video id that is not valid.")
 
     placement = _placement_for(custom, session_id, launch_data)
-    _check_unit(placement, launch_data, custom)
+    deployment = launch_deployment(launch_data)
+    _check_unit(placement, launch_data, custom, deployment)
     _check_role(launch_data)
 
-    notice = _let_viewer_in(placement, _deployment(launch_data), launch_data)
+    notice = _let_viewer_in(placement, deployment, launch_data)
     return ViewDecision(session_id=session_id, notice=notice)
 
 
@@ -246,14 +247,20 @@ def _placed_video(placement_id: str) -> PlacedVideo | None:
 
 
 def _check_unit(
-    placement: PlacedVideo, launch_data: dict[str, Any], custom: dict[str, Any]
+    placement: PlacedVideo,
+    launch_data: dict[str, Any],
+    custom: dict[str, Any],
+    deployment: DeploymentRecord | None,
 ) -> None:
     context_id = _context_id(launch_data)
     if context_id is None:
         raise Forbidden("Your course system did not say which unit this page is in.")
     if context_id == placement.context_id:
         return
-    if placement.context_id in _context_history(custom):
+    # The history is a custom parameter: only a platform whose users cannot edit those
+    # (the deployment says so) makes it proof of a copy.
+    trusted = deployment is not None and deployment.trust_context_history
+    if trusted and placement.context_id in _context_history(custom):
         return  # a copy of the unit the video was placed in
     logger.info("Refused a view of a video placed in another unit")
     raise Forbidden(
@@ -386,7 +393,7 @@ def sharing_checks(
     launch_data: dict[str, Any], client: PanoptoClient, session_ids: list[str]
 ) -> tuple[str, list[SharingCheck]]:
     """The deployment's access mode, and for ``access_level`` each session's sharing."""
-    deployment = _deployment(launch_data)
+    deployment = launch_deployment(launch_data)
     mode = deployment.access_mode if deployment else "access_level"
     if mode == "grant":
         return mode, []
@@ -414,7 +421,7 @@ def share_with_organisation(client: PanoptoClient, session_id: str) -> str:
 def on_deep_link_launch(launch_data: dict[str, Any]) -> None:
     """Remember the chooser user's provider identity when their deployment signs in that way,
     so the chooser needs no Panopto pop-up."""
-    deployment = _deployment(launch_data)
+    deployment = launch_deployment(launch_data)
     if deployment is None or not deployment.provider_sign_in:
         return
     if not current_app.config.get("PANOPTO_IDP_APPLICATION_KEY"):
@@ -452,24 +459,6 @@ def _provider_user_key(
         return user_key(deployment.panopto_provider, username)
     except ValueError:
         return None
-
-
-def _deployment(launch_data: dict[str, Any]) -> DeploymentRecord | None:
-    deployment_id = launch_data.get(DEPLOYMENT_CLAIM)
-    if not isinstance(deployment_id, str):
-        return None
-    return deployment_record(
-        str(launch_data.get("iss")), _client_id(launch_data), deployment_id
-    )
-
-
-def _client_id(launch_data: dict[str, Any]) -> str:
-    """Our client id in a validated launch: ``azp`` when present, else the audience."""
-    azp = launch_data.get("azp")
-    if isinstance(azp, str):
-        return azp
-    aud = launch_data.get("aud")
-    return str(aud[0] if isinstance(aud, list) and aud else aud)
 
 
 def _context_id(launch_data: dict[str, Any]) -> str | None:

@@ -196,6 +196,7 @@ def describe(registration: PlatformRegistration) -> dict[str, Any]:
                 "panopto_provider": deployment.panopto_provider,
                 "username_claim": deployment.username_claim,
                 "provider_sign_in": deployment.provider_sign_in,
+                "trust_context_history": deployment.trust_context_history,
             }
             for deployment in sorted(
                 registration.deployments, key=lambda d: d.deployment_id

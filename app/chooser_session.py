@@ -14,9 +14,10 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pylti1p3.exception import LtiException
 
-from .errors import LaunchExpired
+from .errors import DeploymentNotActive, LaunchExpired
 from .lti.deep_linking import settings_of
 from .lti.roles import is_staff
+from .lti.tool_config import launch_deployment
 from .panopto.oauth import UserKey
 
 #: How long a chooser stays usable after its launch: long enough to record and upload a
@@ -95,4 +96,10 @@ def load_context(
         data = launch.get_launch_data()
     except LtiException as err:
         raise LaunchExpired() from err
+
+    # A chooser stays open for hours: an administrator's hold or removal of its deployment
+    # must stop it too, not only new launches.
+    deployment = launch_deployment(data)
+    if deployment is None or not deployment.is_active:
+        raise DeploymentNotActive()
     return ChooserContext(launch_id, dict(data)), launch

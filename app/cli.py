@@ -244,6 +244,12 @@ def deployments_remove(issuer, client_id, deployment_id):
     default=None,
     help="Sign chooser users in through the identity provider (no pop-up).",
 )
+@click.option(
+    "--trust-context-history/--no-trust-context-history",
+    default=None,
+    help="Let $Context.id.history prove a unit copy (only where users cannot edit "
+    "custom parameters, as in OnTrack).",
+)
 def deployments_set(
     issuer,
     client_id,
@@ -252,6 +258,7 @@ def deployments_set(
     panopto_provider,
     username_claim,
     provider_sign_in,
+    trust_context_history,
 ):
     """Change how a deployment's viewers get access in Panopto."""
     deployment = _deployment_or_fail(issuer, client_id, deployment_id)
@@ -260,6 +267,7 @@ def deployments_set(
         "panopto_provider": panopto_provider,
         "username_claim": username_claim,
         "provider_sign_in": provider_sign_in,
+        "trust_context_history": trust_context_history,
     }
     try:
         apply_deployment_options(
@@ -380,7 +388,10 @@ def _describe(deployment: Deployment) -> str:
         else "no Panopto user mapping"
     )
     sign_in = ", provider sign-in" if deployment.provider_sign_in else ""
+    copies = (
+        ", unit copies by context history" if deployment.trust_context_history else ""
+    )
     return (
         f"{deployment.deployment_id}  {deployment.status}  {deployment.access_mode}  "
-        f"{mapping}{sign_in}"
+        f"{mapping}{sign_in}{copies}"
     )

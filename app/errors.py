@@ -62,6 +62,18 @@ class DeploymentHeld(LaunchError):
     )
 
 
+class DeploymentNotActive(LaunchError):
+    """An open chooser whose deployment an administrator has since held or removed."""
+
+    code = "deployment_not_active"
+    status = 403
+    message = (
+        "The tool's administrator has paused or removed this installation of the Panopto "
+        "tool in your course system, so this chooser can no longer be used. Nothing was "
+        "changed. Ask them, or try again later from OnTrack."
+    )
+
+
 class LaunchExpired(LaunchError):
     """The chooser's launch is unknown or too old to use."""
 
@@ -99,11 +111,18 @@ class PanoptoError(ToolError):
 
 
 class StoreUnavailable(ToolError):
-    """The shared store (Redis) did not answer; nothing was changed."""
+    """The shared store (Redis) did not answer.
+
+    Writes sent before the failure may have landed (a launch's nonce may be used up), so a
+    launch is started again from the course rather than re-sent.
+    """
 
     code = "store_unavailable"
     status = 503
-    message = "The tool is having trouble on its side. Please try again in a moment."
+    message = (
+        "The tool is having trouble on its side. Please try again in a moment; for a "
+        "launch, open the tool again from your course."
+    )
     retryable = True
 
 

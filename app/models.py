@@ -82,6 +82,12 @@ class Deployment(db.Model):
     provider_sign_in: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    #: Take the platform's ``$Context.id.history`` as proof that a unit is a copy of the one
+    #: a video was placed in. Only where users cannot edit a link's custom parameters
+    #: (OnTrack): elsewhere anyone who may add a link could name any unit in it.
+    trust_context_history: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: When a launch first named this deployment (unix time); None for configured ones.
     first_seen_at: Mapped[float | None] = mapped_column(Float)
 

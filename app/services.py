@@ -229,10 +229,11 @@ class DatabaseTokenStore:
     def may_have_token(self, user: UserKey) -> bool:
         """False when the user has surely no token; True when they may have one.
 
-        One read of the shared store instead of a database query. The hint is kept with
-        every save and lives longer than a refresh token; a token saved while the hint was
-        lost (a flushed Redis) reads as none until its next save: callers use this only to
-        skip optional work.
+        One read of the shared store instead of a database query. The hint is written with
+        every save; a token saved before this hint existed (an upgrade) or while it was
+        lost (a flushed Redis) reads as none until its next save, and a user idle for
+        longer than the hint lives reads as none too: callers use this only to skip
+        optional work.
         """
         return self._hints.get(self._hint_key(user)) is not None
 
@@ -275,6 +276,8 @@ class DatabaseTokenStore:
         self._hints.set(self._hint_key(user), True, TOKEN_HINT_TTL_SECONDS)
 
     def delete(self, user: UserKey, *, refresh_token: str | None = None) -> None:
+        # The hint stays: a hint without a token only costs the query it would have saved,
+        # and a delete that finds a newer token (below) leaves that token in place.
         query = delete(PanoptoToken).where(
             PanoptoToken.issuer == user.issuer, PanoptoToken.subject == user.subject
         )

@@ -38,6 +38,8 @@ DEMO_DEPLOYMENT_OPTIONS = {
     "panopto_provider": PANOPTO_PROVIDER,
     "username_claim": "preferred_username",
     "provider_sign_in": False,
+    # Like OnTrack, the dev platform lets nobody edit a link's custom parameters.
+    "trust_context_history": True,
 }
 #: Seconds to wait for a process to accept connections before giving up.
 START_TIMEOUT_SECONDS = 30

@@ -427,8 +427,11 @@ def _jwks_cache_key(key_set_url: str) -> str:
 
 UNUSABLE_KEY = (
     "The platform publishes the key that signed this launch in a form the tool cannot "
-    "use (it needs an RSA key for RS256)."
+    "use (it needs an RSA key of at least 2048 bits for RS256)."
 )
+#: Shorter RSA keys are no longer considered safe for signatures (NIST SP 800-131A); one is
+#: refused rather than trusted with a warning, as PyJWT alone would do.
+MIN_RSA_BITS = 2048
 #: How many platform keys a process keeps converted (a few per platform, across rotations).
 CONVERTED_KEYS = 64
 
@@ -447,6 +450,6 @@ def _verifying_key(public_pem: str) -> rsa.RSAPublicKey:
         key = serialization.load_pem_public_key(public_pem.encode())
     except (ValueError, TypeError) as err:
         raise LaunchError(UNUSABLE_KEY) from err
-    if not isinstance(key, rsa.RSAPublicKey):
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS:
         raise LaunchError(UNUSABLE_KEY)
     return key

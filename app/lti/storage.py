@@ -43,13 +43,9 @@ class DatabaseLaunchDataStorage(LaunchDataStorage[Any]):
     def check_value(self, key: str) -> bool:
         return self.get_value(key) is not None
 
-    def take_value(self, key: str) -> Any:
-        """Read and delete a value in one step (used to make nonces single-use)."""
-        return self._store.take(self._prepare_key(key))
-
     def take_value_and_get(
         self, key: str, store_keys: Sequence[str]
     ) -> tuple[Any, list[Any]]:
-        """``take_value(key)``, and read these keys of the underlying store (no pylti1p3
-        prefix) in the same round trip."""
+        """Read and delete ``key`` in one step (nonces are single-use), and read these keys
+        of the underlying store (no pylti1p3 prefix) in the same round trip."""
         return self._store.take_and_get(self._prepare_key(key), store_keys)

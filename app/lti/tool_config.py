@@ -58,6 +58,7 @@ class DeploymentRecord:
     panopto_provider: str | None
     username_claim: str
     provider_sign_in: bool
+    trust_context_history: bool
 
     @property
     def is_active(self) -> bool:
@@ -118,6 +119,7 @@ class RegistrationCache(ProcessCache[tuple[str, str | None], RegistrationRecord]
         super().__init__(TTLCache(maxsize=REGISTRATION_CACHE_SIZE, ttl=ttl_seconds))
 
 
+DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 DEPLOYMENT_ACTIVE = "active"
 DEPLOYMENT_HELD = "held"
 ACCESS_MODES = ("access_level", "grant")
@@ -127,6 +129,7 @@ DEPLOYMENT_OPTIONS = (
     "panopto_provider",
     "username_claim",
     "provider_sign_in",
+    "trust_context_history",
 )
 
 
@@ -265,6 +268,25 @@ def deployment_record(
     else:
         record = cache.get((iss, client_id), lambda: _load_record(iss, client_id))
     return record.deployments.get(deployment_id) if record else None
+
+
+def launch_deployment(launch_data: dict[str, Any]) -> DeploymentRecord | None:
+    """The deployment a validated launch came from (see :func:`deployment_record`)."""
+    deployment_id = launch_data.get(DEPLOYMENT_CLAIM)
+    if not isinstance(deployment_id, str):
+        return None
+    return deployment_record(
+        str(launch_data.get("iss")), client_id_of(launch_data), deployment_id
+    )
+
+
+def client_id_of(launch_data: dict[str, Any]) -> str:
+    """Our client id in a validated launch: ``azp`` when present, else the audience."""
+    azp = launch_data.get("azp")
+    if isinstance(azp, str):
+        return azp
+    aud = launch_data.get("aud")
+    return str(aud[0] if isinstance(aud, list) and aud else aud)
 
 
 def deployment_status(iss: str, client_id: str, deployment_id: str) -> str | None:
@@ -462,6 +484,8 @@ def apply_deployment_options(
         deployment.username_claim = _username_claim(options["username_claim"])
     if "provider_sign_in" in options:
         deployment.provider_sign_in = bool(options["provider_sign_in"])
+    if "trust_context_history" in options:
+        deployment.trust_context_history = bool(options["trust_context_history"])
 
 
 #: Launch claims that may hold the LMS username, besides ``custom:NAME``.

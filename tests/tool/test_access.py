@@ -150,7 +150,10 @@ def test_a_view_from_another_unit_is_refused(platform):
     assert not parse(response.get_data(as_text=True)).all("iframe")
 
 
-def test_a_view_from_a_copy_of_the_unit_is_allowed(platform):
+def test_where_the_history_is_trusted_a_view_from_a_copy_of_the_unit_is_allowed(
+    tool, platform
+):
+    set_deployment(tool, trust_context_history=True)
     custom = platform.placed(LECTURE, context_id="unit-sit999-2025")
     # A platform that substitutes $Context.id.history names the units copied from.
     custom["panopto_context_history"] = "unit-sit999-2025, unit-sit999-2024"
@@ -158,7 +161,20 @@ def test_a_view_from_a_copy_of_the_unit_is_allowed(platform):
     assert view(platform, custom).status_code == 200
 
 
-def test_an_unsubstituted_history_proves_no_copy(platform):
+def test_by_default_a_history_someone_typed_into_a_link_opens_nothing(platform):
+    """Where users may edit a link's custom parameters (a student's own sandbox unit), the
+    history could name any unit: untrusted, it proves nothing."""
+    custom = platform.placed(LECTURE, context_id="unit-sit999-2025")
+    custom["panopto_context_history"] = "unit-sit999-2025"
+
+    response = view(platform, custom, roles=[LEARNER], context="students-sandbox")
+
+    assert response.status_code == 403
+    assert "placed in another unit" in page_text(response)
+
+
+def test_an_unsubstituted_history_proves_no_copy(tool, platform):
+    set_deployment(tool, trust_context_history=True)
     custom = platform.placed(LECTURE, context_id="unit-sit999-2025")
 
     response = view(platform, custom)  # history is the literal "$Context.id.history"
@@ -166,7 +182,8 @@ def test_an_unsubstituted_history_proves_no_copy(platform):
     assert response.status_code == 403
 
 
-def test_a_history_naming_another_unit_proves_no_copy(platform):
+def test_a_history_naming_another_unit_proves_no_copy(tool, platform):
+    set_deployment(tool, trust_context_history=True)
     custom = platform.placed(LECTURE, context_id="unit-sit777")
     custom["panopto_context_history"] = "unit-sit888"
 

@@ -13,8 +13,8 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy import select
 
 from app import create_app
@@ -867,8 +867,21 @@ def _register_key(app, jwk: dict) -> None:
             "alg": "RS256",
         },
         lambda kid: {"kty": "RSA", "kid": kid, "alg": "RS256", "n": "AQAB"},
+        lambda kid: {
+            **json.loads(
+                RSAAlgorithm.to_jwk(
+                    rsa.generate_private_key(65537, key_size=1024).public_key()
+                )
+            ),
+            "kid": kid,
+            "alg": "RS256",
+        },
     ],
-    ids=["an EC key marked RS256", "an RSA key without its exponent"],
+    ids=[
+        "an EC key marked RS256",
+        "an RSA key without its exponent",
+        "an RSA key of 1024 bits",
+    ],
 )
 def test_a_platform_key_the_tool_cannot_use_is_a_clear_refusal(platform, app, make_jwk):
     _register_key(app, make_jwk(platform.keys.kid))

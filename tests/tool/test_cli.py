@@ -169,10 +169,22 @@ def test_deployment_commands(runner):
         "--username-claim",
         "custom:username",
         "--provider-sign-in",
+        "--trust-context-history",
     )
     assert (
-        "course-42  active  grant  OnTrack\\<custom:username>, provider sign-in" in out
+        "course-42  active  grant  OnTrack\\<custom:username>, provider sign-in, "
+        "unit copies by context history" in out
     )
+    out = run(
+        runner,
+        "deployments",
+        "set",
+        PLATFORM_ISSUER,
+        CLIENT_ID,
+        "course-42",
+        "--no-trust-context-history",
+    )
+    assert "context history" not in out
 
     run(runner, "deployments", "remove", PLATFORM_ISSUER, CLIENT_ID, "course-42")
     assert "course-42" not in run(runner, "deployments", "list")

@@ -20,7 +20,7 @@ from tests.tool.lti_harness import (
     registrations_json,
     set_deployment,
 )
-from tests.tool.pages import parse
+from tests.tool.pages import chooser_token, parse
 
 NEW_DEPLOYMENT = "ontrack-new-course-9"
 
@@ -164,3 +164,31 @@ def test_the_registrations_file_refuses_bad_deployment_options(
 
     with pytest.raises(ValueError):
         create_app({**app_config, "LTI_CONFIG": write_lti_config(tmp_path, data)})
+
+
+@pytest.mark.parametrize("change", ["hold", "remove"])
+def test_an_open_chooser_stops_when_its_deployment_is_held_or_removed(
+    app, platform, change
+):
+    _, response = platform.deep_link_launch()
+    token = chooser_token(response.get_data(as_text=True))
+    headers = {"X-Chooser-Token": token}
+    before = platform.client.get("/chooser/api/context", headers=headers)
+    assert before.status_code != 403, before.json
+
+    if change == "hold":
+        set_deployment(app, status="held")
+    else:
+        with app.app_context():  # as the admin page and the CLI remove one
+            for row in db.session.execute(select(Deployment)).scalars():
+                db.session.delete(row)
+            db.session.commit()
+    after = platform.client.post(
+        "/chooser/api/insert",
+        json={"session_ids": ["5e550000-0000-4000-8000-000000000001"]},
+        headers=headers,
+    )
+
+    assert after.status_code == 403
+    assert after.json["error"]["code"] == "deployment_not_active"
+    assert "paused or removed" in after.json["error"]["message"]
