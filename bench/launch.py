@@ -282,7 +282,7 @@ def _our_tool_env(
         "REDIS_URL": redis_url,
         "REDIS_KEY_PREFIX": prefix + "ours:",
         "LOG_FORMAT": "json",
-        "LOG_LEVEL": os.environ.get("XLOG", "INFO"),
+        "LOG_LEVEL": "INFO",
         "PROMETHEUS_MULTIPROC_DIR": str(_fresh(workdir / "metrics")),
     }
 

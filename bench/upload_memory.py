@@ -248,7 +248,8 @@ def start_tool(port: int, env: dict[str, str]):
             "wsgi:app",
         ],
         cwd=ROOT,
-        env={**os.environ, **settings},
+        # The tool's own request lines would bury the figures; warnings still show.
+        env={**os.environ, "LOG_LEVEL": "WARNING", **settings},
     )
 
 

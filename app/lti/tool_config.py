@@ -133,6 +133,24 @@ DEPLOYMENT_OPTIONS = (
 )
 
 
+class ToolKeyRegistration(Registration):
+    """A pylti1p3 registration that reads the tool's key pair when something signs.
+
+    pylti1p3 expects the keys set on every registration it looks up, which would read the
+    key folder (for rotations) on every launch; most launches never sign anything.
+    """
+
+    def __init__(self, keys: ToolKeys) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def get_tool_private_key(self) -> str:
+        return self._keys.private_pem
+
+    def get_tool_public_key(self) -> str:
+        return self._keys.public_pem
+
+
 class DatabaseToolConf(ToolConfAbstract):
     """Looks registrations and deployments up in the database.
 
@@ -195,14 +213,12 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def _to_registration(self, row: RegistrationRecord) -> Registration:
         registration = (
-            Registration()
+            ToolKeyRegistration(self._keys)
             .set_issuer(row.issuer)
             .set_client_id(row.client_id)
             .set_auth_login_url(row.auth_login_url)
             .set_key_set_url(row.key_set_url)
             .set_key_set(row.key_set)
-            .set_tool_private_key(self._keys.private_pem)
-            .set_tool_public_key(self._keys.public_pem)
         )
         if row.auth_token_url:
             registration.set_auth_token_url(row.auth_token_url)
