@@ -126,7 +126,9 @@ class ResilientRetry(Retry):
             return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, method=None, url=None, response=None, error=None, **kwargs):  # type: ignore[no-untyped-def,override]
+    def increment(  # type: ignore[no-untyped-def,override]
+        self, method=None, url=None, response=None, error=None, **kwargs
+    ):
         wait = self.get_retry_after(response) if response is not None else None
         if wait is not None and wait > RETRY_AFTER_LIMIT_SECONDS:
             logger.info(

@@ -8,6 +8,7 @@ Chromium, as the browser tests do.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import tempfile
@@ -23,6 +24,8 @@ from devkit.demo import DemoStack  # noqa: E402
 from tests.browser.helpers import open_chooser, switch_user, viewer_frame  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.servers import free_port  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 DOCS = ROOT / "docs"
 VIEWPORT = {"width": 1200, "height": 860}
@@ -108,12 +111,12 @@ def staff_chooser(page, stack) -> None:
     expect(processing.get_by_role("status")).to_contain_text("still processing")
     time.sleep(3)
     page.locator("#description-items figure").first.screenshot(path=DOCS / "viewer.png")
-    print("wrote", DOCS / "viewer.png")
+    logger.info("wrote %s", DOCS / "viewer.png")
     # Chromium paints a framed page late when the whole card is shot, so this one alone.
     page.locator('iframe.lti-item[title="week 3 walkthrough"]').screenshot(
         path=DOCS / "viewer-processing.png"
     )
-    print("wrote", DOCS / "viewer-processing.png")
+    logger.info("wrote %s", DOCS / "viewer-processing.png")
 
 
 def student_chooser(browser, stack) -> None:
@@ -138,8 +141,9 @@ def wait_for_images(chooser) -> None:
 
 def dialog(page, name: str) -> None:
     page.locator("#chooser-dialog").screenshot(path=DOCS / name)
-    print("wrote", DOCS / name)
+    logger.info("wrote %s", DOCS / name)
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     main()

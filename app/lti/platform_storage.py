@@ -2,8 +2,9 @@
 
 Inside a platform's iframe the browser may refuse the tool's cookies, and with them the OIDC
 state cookie that ties a launch to the browser that started the login. Platforms that offer
-*platform storage* (1EdTech client-side postMessage drafts, https://www.imsglobal.org/spec/lti-cs-oidc/v0p1
-and https://www.imsglobal.org/spec/lti-pm-s/v0p1) send ``lti_storage_target`` with the login
+*platform storage* (1EdTech client-side postMessage drafts,
+https://www.imsglobal.org/spec/lti-cs-oidc/v0p1 and
+https://www.imsglobal.org/spec/lti-pm-s/v0p1) send ``lti_storage_target`` with the login
 and the launch; the tool then keeps state and nonce in the *platform's* frame instead:
 
 1. At login the tool answers with a page (``static/lti-storage.js``) that asks the platform
