@@ -31,6 +31,7 @@ from .lti.tool_config import (
     DEPLOYMENT_ACTIVE,
     DEPLOYMENT_HELD,
     apply_deployment_options,
+    file_lists_deployment,
     registration_row,
 )
 from .models import Deployment, PanoptoToken, PlatformRegistration
@@ -226,6 +227,7 @@ def deployments_remove(issuer, client_id, deployment_id):
     db.session.delete(deployment)
     db.session.commit()
     click.echo(f"Removed deployment {deployment_id} of {issuer}.")
+    _warn_if_in_file(issuer, client_id, deployment_id)
 
 
 @deployments.command("set")
@@ -278,6 +280,7 @@ def deployments_set(
         raise click.UsageError(str(err)) from err
     db.session.commit()
     click.echo(_describe(deployment))
+    _warn_if_in_file(issuer, client_id, deployment_id)
 
 
 # -- keys -----------------------------------------------------------------------------
@@ -379,6 +382,17 @@ def _set_status(issuer: str, client_id: str, deployment_id: str, status: str) ->
     deployment.status = status
     db.session.commit()
     click.echo(_describe(deployment))
+    _warn_if_in_file(issuer, client_id, deployment_id)
+
+
+def _warn_if_in_file(issuer: str, client_id: str, deployment_id: str) -> None:
+    path = current_app.config.get("LTI_CONFIG")
+    if file_lists_deployment(path, issuer, client_id, deployment_id):
+        click.echo(
+            f"Note: LTI_CONFIG ({path}) lists this deployment, so the tool's next start "
+            "approves it and applies the file's settings again. Change the file too.",
+            err=True,
+        )
 
 
 def _describe(deployment: Deployment) -> str:

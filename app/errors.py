@@ -51,14 +51,14 @@ class StateNotFound(LaunchError):
 
 
 class DeploymentHeld(LaunchError):
-    """A deployment seen for the first time, waiting for an administrator's approval."""
+    """A held deployment: new and not yet approved, or paused by an administrator."""
 
     code = "deployment_held"
     status = 403
     message = (
-        "This installation of the Panopto tool in your course system is new and is "
-        "waiting for approval by the tool's administrator. Please try again once they "
-        "have approved it."
+        "This installation of the Panopto tool in your course system is waiting for "
+        "approval by the tool's administrator: it is new, or they have paused it. "
+        "Please try again once they have approved it."
     )
 
 
@@ -69,9 +69,10 @@ class DeploymentNotActive(LaunchError):
     status = 403
     message = (
         "The tool's administrator has paused or removed this installation of the Panopto "
-        "tool in your course system, so this chooser can no longer be used. Nothing was "
-        "changed. Ask them, or try again later from OnTrack."
+        "tool in your course system, so the chooser cannot be used now. Nothing was "
+        "changed and your choice is kept: try again once they have restored it."
     )
+    retryable = True
 
 
 class LaunchExpired(LaunchError):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from ..config import ConfigError
 from ..extensions import db
-from ..keys import ToolKeys
+from ..keys import KeyRing, ToolKeys
 from ..models import Deployment as DeploymentRow
 from ..models import PlatformRegistration
 from ..process_cache import ProcessCache, detached
@@ -137,18 +137,27 @@ class ToolKeyRegistration(Registration):
     """A pylti1p3 registration that reads the tool's key pair when something signs.
 
     pylti1p3 expects the keys set on every registration it looks up, which would read the
-    key folder (for rotations) on every launch; most launches never sign anything.
+    key folder (for rotations) on every launch; most launches never sign anything. The
+    first read takes one snapshot, so a ``kid`` and its signature always match even while
+    ``keys rotate`` runs.
     """
 
-    def __init__(self, keys: ToolKeys) -> None:
+    def __init__(self, keys: KeyRing | ToolKeys) -> None:
         super().__init__()
         self._keys = keys
+        self._snapshot: ToolKeys | None = None
 
     def get_tool_private_key(self) -> str:
-        return self._keys.private_pem
+        return self._current().private_pem
 
     def get_tool_public_key(self) -> str:
-        return self._keys.public_pem
+        return self._current().public_pem
+
+    def _current(self) -> ToolKeys:
+        if self._snapshot is None:
+            keys = self._keys
+            self._snapshot = keys.current() if isinstance(keys, KeyRing) else keys
+        return self._snapshot
 
 
 class DatabaseToolConf(ToolConfAbstract):
@@ -157,7 +166,9 @@ class DatabaseToolConf(ToolConfAbstract):
     :param cache: this process's recent reads; None reads the database every time.
     """
 
-    def __init__(self, keys: ToolKeys, cache: RegistrationCache | None = None) -> None:
+    def __init__(
+        self, keys: KeyRing | ToolKeys, cache: RegistrationCache | None = None
+    ) -> None:
         super().__init__()
         self._keys = keys
         self._cache = cache
@@ -379,6 +390,25 @@ def load_registrations_file(path: Path) -> int:
     return count
 
 
+def file_lists_deployment(
+    path: str | None, issuer: str, client_id: str, deployment_id: str
+) -> bool:
+    """Whether the registrations file lists this deployment: every start then approves it
+    and applies the file's options to it again, whatever was changed since."""
+    if not path:
+        return False
+    try:
+        data = _read_registrations(Path(path))
+    except ConfigError:
+        return False
+    entries = data.get(issuer) or []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, dict) and entry.get("client_id") == client_id:
+            if deployment_id in (entry.get("deployment_ids") or []):
+                return True
+    return False
+
+
 def _read_registrations(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
@@ -499,9 +529,17 @@ def apply_deployment_options(
     if "username_claim" in options:
         deployment.username_claim = _username_claim(options["username_claim"])
     if "provider_sign_in" in options:
-        deployment.provider_sign_in = bool(options["provider_sign_in"])
+        deployment.provider_sign_in = _switch(options, "provider_sign_in")
     if "trust_context_history" in options:
-        deployment.trust_context_history = bool(options["trust_context_history"])
+        deployment.trust_context_history = _switch(options, "trust_context_history")
+
+
+def _switch(options: dict[str, Any], name: str) -> bool:
+    # Only JSON's true and false: a "false" string must not switch a safeguard off.
+    value = options[name]
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}.")
+    return value
 
 
 #: Launch claims that may hold the LMS username, besides ``custom:NAME``.

@@ -69,6 +69,9 @@ export function showError(error, retry) {
   el("error-message").textContent = error.message;
   el("retry-button").hidden = !retry;
   el("error").hidden = false;
+  // The message sits above the lists: bring it into view when the person has scrolled
+  // down to the button that failed (screen readers hear it through role="alert").
+  el("error").scrollIntoView({ block: "nearest" });
   setStatus("");
 }
 

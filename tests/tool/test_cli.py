@@ -361,3 +361,15 @@ def test_a_token_no_key_opens_is_dropped_and_the_user_asked_to_sign_in(app_confi
     with other.app_context():
         assert DatabaseTokenStore().load(user) is None
         assert db.session.execute(select(PanoptoToken)).first() is None
+
+
+def test_changing_a_deployment_the_registrations_file_lists_says_the_file_wins(runner):
+    held = runner.invoke(
+        args=["deployments", "hold", PLATFORM_ISSUER, CLIENT_ID, DEPLOYMENT]
+    )
+    assert held.exit_code == 0
+    assert "the tool's next start approves it" in held.output
+
+    run(runner, "deployments", "add", PLATFORM_ISSUER, CLIENT_ID, "course-43")
+    own = run(runner, "deployments", "hold", PLATFORM_ISSUER, CLIENT_ID, "course-43")
+    assert "next start" not in own

@@ -154,7 +154,13 @@ def test_the_registrations_file_approves_its_deployments_and_sets_their_options(
 
 @pytest.mark.parametrize(
     "options",
-    [{"access_mode": "everyone"}, {"username_claim": "password"}, {"colour": "red"}],
+    [
+        {"access_mode": "everyone"},
+        {"username_claim": "password"},
+        {"colour": "red"},
+        {"trust_context_history": "false"},  # a string would read as true
+        {"provider_sign_in": 0},
+    ],
 )
 def test_the_registrations_file_refuses_bad_deployment_options(
     app_config, tmp_path, platform_keys, options
