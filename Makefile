@@ -22,11 +22,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 browser: $(NODE_STAMP)
-	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-debian-package.sh chromium chromium "the browser tests"
 
 # axe-core, injected into pages by the accessibility tests; pinned by package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || sh scripts/ensure-node.sh
+	@sh scripts/ensure-debian-package.sh npm npm "the accessibility tests"
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
