@@ -21,8 +21,14 @@ PANOPTO_USER = {"connor": "ina.instructor", "tara": "tom.tutor", "sam": "stu.stu
 
 
 def switch_user(page: Page, user_id: str) -> None:
+    """Sign the platform in as ``user_id`` and wait for the task page to load again.
+
+    The switch is a form post answered by a redirect to the same address; a click made
+    before that page arrives lands on the old one and is lost with it.
+    """
     page.select_option("#user-switcher", user_id)
-    page.click("#switch-user-button")
+    with page.expect_navigation():
+        page.click("#switch-user-button")
     expect(page.locator("#user-switcher")).to_have_value(user_id)
 
 

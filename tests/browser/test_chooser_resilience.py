@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
+from tests.browser.helpers import switch_user
 from tests.browser.test_demo_flow import (
     UNIT_FOLDER,
     VIDEO_TITLE,
@@ -41,8 +42,7 @@ def page(context) -> Page:
 
 def as_user(page: Page, demo, user_id: str) -> None:
     page.goto(demo.platform_url + "/")
-    page.select_option("#user-switcher", user_id)
-    page.click("#switch-user-button")
+    switch_user(page, user_id)
 
 
 def signed_in_chooser(page: Page, demo, user_id: str) -> FrameLocator:
