@@ -37,6 +37,7 @@ from . import services
 from .errors import (
     Forbidden,
     LaunchError,
+    LaunchReason,
     PanoptoError,
     PanoptoForbidden,
     PanoptoNotConnected,
@@ -133,7 +134,8 @@ def place(launch_data: dict[str, Any], session_id: str) -> dict[str, str]:
     if context_id is None:
         raise LaunchError(
             "Your course system did not say which unit this is, so the video cannot be "
-            "placed. Open the chooser again from the unit."
+            "placed. Open the chooser again from the unit.",
+            LaunchReason.MISSING_CLAIM,
         )
 
     deployment = launch_deployment(launch_data)
@@ -192,12 +194,19 @@ def authorize_view(launch_data: dict[str, Any]) -> ViewDecision:
     """
     custom = launch_data.get(CUSTOM_CLAIM) or {}
     if not isinstance(custom, dict):
-        raise LaunchError("This link does not say which Panopto video to show.")
+        raise LaunchError(
+            "This link does not say which Panopto video to show.", LaunchReason.BAD_LINK
+        )
     session_id = custom.get(SESSION_PARAM)
     if not session_id:
-        raise LaunchError("This link does not say which Panopto video to show.")
+        raise LaunchError(
+            "This link does not say which Panopto video to show.", LaunchReason.BAD_LINK
+        )
     if not is_guid(session_id):
-        raise LaunchError("This link names a Panopto video id that is not valid.")
+        raise LaunchError(
+            "This link names a Panopto video id that is not valid.",
+            LaunchReason.BAD_LINK,
+        )
 
     placement = _placement_for(custom, session_id, launch_data)
     deployment = launch_deployment(launch_data)
@@ -222,7 +231,8 @@ def _placement_for(
     if not placement_id or not isinstance(placement_id, str) or len(placement_id) > 64:
         raise LaunchError(
             "This video link was not made by the Panopto tool's chooser, so it cannot "
-            "be shown. Ask your teacher to insert the video again."
+            "be shown. Ask your teacher to insert the video again.",
+            LaunchReason.BAD_LINK,
         )
 
     placement = _placed_video(placement_id)

@@ -7,6 +7,8 @@ JSON. Messages never carry tokens or secrets.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class ToolError(Exception):
     """Base class: something went wrong that we can explain to the user."""
@@ -25,11 +27,45 @@ class ToolError(Exception):
             self.message = message
 
 
+class LaunchReason(StrEnum):
+    """Why a login or launch was refused, in a few stable words: the failure metric's
+    ``reason`` label. Each refusal names its own, so rewording a message never moves a
+    count from one reason to another."""
+
+    INVALID = "invalid"
+    BAD_LOGIN = "bad_login"
+    WRONG_TARGET = "wrong_target"
+    STATE_MISMATCH = "state_mismatch"
+    MALFORMED_TOKEN = "malformed_token"
+    MISSING_CLAIM = "missing_claim"
+    UNKNOWN_PLATFORM = "unknown_platform"
+    UNKNOWN_DEPLOYMENT = "unknown_deployment"
+    DEPLOYMENT_HELD = "deployment_held"
+    BAD_AUDIENCE = "bad_audience"
+    BAD_ALGORITHM = "bad_algorithm"
+    PLATFORM_KEYS = "platform_keys"
+    BAD_SIGNATURE = "bad_signature"
+    TOKEN_EXPIRED = "token_expired"
+    NONCE_MISSING = "nonce_missing"
+    NONCE_REPLAYED = "nonce_replayed"
+    UNSUPPORTED_MESSAGE = "unsupported_message"
+    BAD_LINK = "bad_link"
+    SESSION_EXPIRED = "session_expired"
+
+
 class LaunchError(ToolError):
-    """An LTI login or launch that we refuse."""
+    """An LTI login or launch that we refuse, and why (:class:`LaunchReason`)."""
 
     code = "launch_invalid"
     message = "This launch could not be accepted."
+    reason = LaunchReason.INVALID
+
+    def __init__(
+        self, message: str | None = None, reason: LaunchReason | None = None
+    ) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
 
 
 class StateNotFound(LaunchError):
@@ -39,6 +75,7 @@ class StateNotFound(LaunchError):
     """
 
     code = "launch_state_unknown"
+    reason = LaunchReason.STATE_MISMATCH
     message = (
         "This launch does not match a login started in this browser. Your browser may "
         "block the tool's cookies inside your course page. Please open the tool again "
@@ -54,6 +91,7 @@ class DeploymentHeld(LaunchError):
     """A held deployment: new and not yet approved, or paused by an administrator."""
 
     code = "deployment_held"
+    reason = LaunchReason.DEPLOYMENT_HELD
     status = 403
     message = (
         "This installation of the Panopto tool in your course system is waiting for "
@@ -66,6 +104,7 @@ class DeploymentNotActive(LaunchError):
     """An open chooser whose deployment an administrator has since held or removed."""
 
     code = "deployment_not_active"
+    reason = LaunchReason.DEPLOYMENT_HELD
     status = 403
     message = (
         "The tool's administrator has paused or removed this installation of the Panopto "
@@ -79,6 +118,7 @@ class LaunchExpired(LaunchError):
     """The chooser's launch is unknown or too old to use."""
 
     code = "launch_expired"
+    reason = LaunchReason.SESSION_EXPIRED
     status = 401
     message = (
         "This chooser session has expired. Close it and open it again from OnTrack."

@@ -61,34 +61,6 @@ HTTP_REQUESTS = Histogram(
     buckets=HTTP_BUCKETS,
 )
 
-#: Plain-words launch errors mapped to a short, fixed reason label (first match wins).
-#: Matching our own messages keeps the label set small and stable; a message that matches
-#: nothing is counted as ``invalid``.
-LAUNCH_FAILURE_REASONS: tuple[tuple[str, str], ...] = (
-    ("already used", "nonce_replayed"),
-    ("expired", "token_expired"),
-    ("nonce", "nonce_missing"),
-    ("signature", "bad_signature"),
-    ("signed with", "bad_algorithm"),
-    ("public key", "platform_keys"),
-    ("key set", "platform_keys"),
-    ("login started in this browser", "state_mismatch"),
-    ("not registered", "unknown_platform"),
-    ("deployment", "unknown_deployment"),
-    ("not this tool's", "wrong_target"),
-    ("audience", "bad_audience"),
-    ("authorised party", "bad_audience"),
-)
-
-
-def launch_failure_reason(message: str) -> str:
-    lowered = message.lower()
-    for fragment, reason in LAUNCH_FAILURE_REASONS:
-        if fragment in lowered:
-            return reason
-    return "invalid"
-
-
 def exposition(multiprocess_dir: str | None) -> tuple[bytes, str]:
     """The text format of every metric: this process's, or the whole host's under gunicorn."""
     registry = REGISTRY

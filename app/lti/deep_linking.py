@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pylti1p3.deep_link import DeepLink
 
 from ..embed_options import EmbedOptions
-from ..errors import BadRequest, LaunchError
+from ..errors import BadRequest, LaunchError, LaunchReason
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 CONTENT_ITEMS_CLAIM = DL + "content_items"
@@ -92,22 +92,28 @@ def check_settings(settings: Any) -> None:
     """
     if not isinstance(settings, dict):
         raise LaunchError(
-            "The Deep Linking request has no valid deep_linking_settings."
+            "The Deep Linking request has no valid deep_linking_settings.",
+            LaunchReason.MISSING_CLAIM,
         )
 
     return_url = settings.get("deep_link_return_url")
     if not return_url:
-        raise LaunchError("The Deep Linking request does not say where to return to.")
+        raise LaunchError(
+            "The Deep Linking request does not say where to return to.",
+            LaunchReason.MISSING_CLAIM,
+        )
     if not _is_absolute_http_url(return_url):
         raise LaunchError(
-            "The Deep Linking return URL is not an http or https address."
+            "The Deep Linking return URL is not an http or https address.",
+            LaunchReason.MALFORMED_TOKEN,
         )
 
     for name in ("accept_types", "accept_presentation_document_targets"):
         value = settings.get(name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise LaunchError(
-                f"The Deep Linking request's {name} is not a list of names."
+                f"The Deep Linking request's {name} is not a list of names.",
+                LaunchReason.MALFORMED_TOKEN,
             )
 
 

@@ -35,7 +35,7 @@ from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiKeyException
 
-from ..errors import DeploymentHeld, LaunchError, StateNotFound
+from ..errors import DeploymentHeld, LaunchError, LaunchReason, StateNotFound
 from ..store import KeyValueStore
 from . import platform_storage
 from .deep_linking import SETTINGS_CLAIM, check_settings
@@ -168,18 +168,25 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         for claim, label in STRING_CLAIMS.items():
             value = body.get(claim)
             if value is not None and not isinstance(value, str):
-                raise LaunchError(f"The launch token's {label} is not a text value.")
+                raise LaunchError(
+                    f"The launch token's {label} is not a text value.",
+                    LaunchReason.MALFORMED_TOKEN,
+                )
 
         for claim, label in OBJECT_CLAIMS.items():
             value = body.get(claim)
             if value is not None and not isinstance(value, dict):
-                raise LaunchError(f"The launch token's {label} claim is not an object.")
+                raise LaunchError(
+                    f"The launch token's {label} claim is not an object.",
+                    LaunchReason.MALFORMED_TOKEN,
+                )
 
         message_type = body.get(MESSAGE_TYPE_CLAIM)
         if message_type is not None and message_type not in HANDLED_MESSAGE_TYPES:
             raise LaunchError(
                 f"The launch's message type ({message_type[:40]}) is not one this tool "
-                "handles: it opens resource links and Deep Linking requests only."
+                "handles: it opens resource links and Deep Linking requests only.",
+                LaunchReason.UNSUPPORTED_MESSAGE,
             )
 
         roles = body.get(ROLES_CLAIM)
@@ -188,7 +195,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         )
         if roles is not None and not is_list_of_text:
             raise LaunchError(
-                "The launch token's roles claim is not a list of role names."
+                "The launch token's roles claim is not a list of role names.",
+                LaunchReason.MALFORMED_TOKEN,
             )
         return self
 
@@ -200,17 +208,24 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
         audiences = [aud] if isinstance(aud, str) else aud
         if not isinstance(audiences, list) or not audiences:
-            raise LaunchError("The launch token names no audience (aud).")
+            raise LaunchError(
+                "The launch token names no audience (aud).", LaunchReason.BAD_AUDIENCE
+            )
         if not all(isinstance(value, str) for value in audiences):
-            raise LaunchError("The launch token's audience (aud) is malformed.")
+            raise LaunchError(
+                "The launch token's audience (aud) is malformed.",
+                LaunchReason.BAD_AUDIENCE,
+            )
 
         if len(audiences) > 1 and azp is None:
             raise LaunchError(
-                "The launch token names several audiences but no authorised party (azp)."
+                "The launch token names several audiences but no authorised party (azp).",
+                LaunchReason.BAD_AUDIENCE,
             )
         if azp is not None and azp not in audiences:
             raise LaunchError(
-                "The launch token's authorised party (azp) is not an audience."
+                "The launch token's authorised party (azp) is not an audience.",
+                LaunchReason.BAD_AUDIENCE,
             )
 
         return azp if azp is not None else audiences[0]
@@ -220,7 +235,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if algorithm != SIGNING_ALGORITHM:
             raise LaunchError(
                 f"The launch token must be signed with {SIGNING_ALGORITHM}, "
-                f"not {str(algorithm)[:20]}."
+                f"not {str(algorithm)[:20]}.",
+                LaunchReason.BAD_ALGORITHM,
             )
 
         public_pem, _ = self.get_public_key()
@@ -234,27 +250,36 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             )
         except jwt.ExpiredSignatureError as err:
             raise LaunchError(
-                "The launch token has expired. Please launch again."
+                "The launch token has expired. Please launch again.",
+                LaunchReason.TOKEN_EXPIRED,
             ) from err
         except jwt.ImmatureSignatureError as err:
-            raise LaunchError("The launch token is dated in the future.") from err
+            raise LaunchError(
+                "The launch token is dated in the future.", LaunchReason.TOKEN_EXPIRED
+            ) from err
         except jwt.InvalidSignatureError as err:
             raise LaunchError(
-                "The launch token's signature does not match the platform's key."
+                "The launch token's signature does not match the platform's key.",
+                LaunchReason.BAD_SIGNATURE,
             ) from err
         except jwt.InvalidTokenError as err:
-            raise LaunchError(f"The launch token is not valid: {err}.") from err
+            raise LaunchError(
+                f"The launch token is not valid: {err}.", LaunchReason.MALFORMED_TOKEN
+            ) from err
         return self
 
     def validate_nonce(self) -> ToolMessageLaunch:
         nonce = self._get_jwt_body().get("nonce")
         if not nonce or not isinstance(nonce, str):
-            raise LaunchError("The launch token has no nonce.")
+            raise LaunchError(
+                "The launch token has no nonce.", LaunchReason.NONCE_MISSING
+            )
 
         if self.storage_login is not None and nonce != self.storage_login.nonce:
             raise LaunchError(
                 "This launch does not belong to the login that stored its state. "
-                "Please open the tool again from your course."
+                "Please open the tool again from your course.",
+                LaunchReason.STATE_MISMATCH,
             )
 
         storage = self._session_service.data_storage
@@ -271,7 +296,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError(
                 "This launch was already used, or its login has expired (reloading "
                 "just this frame does that). Reload the course page, or open the tool "
-                "again from your course."
+                "again from your course.",
+                LaunchReason.NONCE_REPLAYED,
             )
         return self
 
@@ -288,9 +314,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         """
         deployment_id = self._get_jwt_body().get(DEPLOYMENT_ID_CLAIM)
         if not deployment_id or not isinstance(deployment_id, str):
-            raise LaunchError("The launch does not name a deployment (deployment_id).")
+            raise LaunchError(
+                "The launch does not name a deployment (deployment_id).",
+                LaunchReason.MISSING_CLAIM,
+            )
         if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH or not deployment_id.isascii():
-            raise LaunchError("The launch's deployment id is not valid.")
+            raise LaunchError(
+                "The launch's deployment id is not valid.", LaunchReason.MALFORMED_TOKEN
+            )
         self._check_login_deployment(deployment_id)
 
         issuer, client_id = self.get_iss(), self.get_client_id()
@@ -315,14 +346,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if named and named != deployment_id:
             raise LaunchError(
                 "The launch names another deployment than its login did "
-                "(lti_deployment_id)."
+                "(lti_deployment_id).",
+                LaunchReason.UNKNOWN_DEPLOYMENT,
             )
 
     def validate_target_link_uri(self) -> ToolMessageLaunch:
         target = self._get_jwt_body().get(TARGET_LINK_URI_CLAIM)
         if target not in self._launch_urls:
             raise LaunchError(
-                "The launch is addressed to a URL that is not this tool's."
+                "The launch is addressed to a URL that is not this tool's.",
+                LaunchReason.WRONG_TARGET,
             )
         return self
 
@@ -394,11 +427,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             )
             raise LaunchError(
                 "The platform's public keys could not be fetched, so the launch could not "
-                "be verified. Please try again later."
+                "be verified. Please try again later.",
+                LaunchReason.PLATFORM_KEYS,
             ) from err
 
         if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
-            raise LaunchError("The platform's key set is not a valid JWKS document.")
+            raise LaunchError(
+                "The platform's key set is not a valid JWKS document.",
+                LaunchReason.PLATFORM_KEYS,
+            )
         return key_set
 
     def _may_refetch_keys(self) -> bool:
@@ -441,7 +478,7 @@ def _pem_of(key_json: str) -> str:
     try:
         return JWK.from_json(key_json).export_to_pem().decode()
     except (ValueError, TypeError, JWException) as err:
-        raise LaunchError(UNUSABLE_KEY) from err
+        raise LaunchError(UNUSABLE_KEY, LaunchReason.PLATFORM_KEYS) from err
 
 
 @functools.lru_cache(maxsize=CONVERTED_KEYS)
@@ -449,7 +486,7 @@ def _verifying_key(public_pem: str) -> rsa.RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(public_pem.encode())
     except (ValueError, TypeError) as err:
-        raise LaunchError(UNUSABLE_KEY) from err
+        raise LaunchError(UNUSABLE_KEY, LaunchReason.PLATFORM_KEYS) from err
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS:
-        raise LaunchError(UNUSABLE_KEY)
+        raise LaunchError(UNUSABLE_KEY, LaunchReason.PLATFORM_KEYS)
     return key

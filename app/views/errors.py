@@ -13,7 +13,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .. import metrics
-from ..errors import ToolError
+from ..errors import LaunchError, ToolError
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,9 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _tool_error(error: ToolError):
-    # A server-side failure (the store down, say) keeps its own code as the reason.
-    reason = error.code if error.status >= 500 else None
-    _count_launch_failure(reason or metrics.launch_failure_reason(error.message))
+    # A refused launch says why; any other error (the store down, say) counts by its code.
+    reason = error.reason if isinstance(error, LaunchError) else error.code
+    _count_launch_failure(reason)
     return _respond(
         error.status, error.code, error.message, error.retryable, error.relaunch_url
     )
@@ -80,7 +80,7 @@ def _respond(
 
 
 def _count_launch_failure(reason: str) -> None:
-    """Refused logins and launches are counted by reason (see app.metrics)."""
+    """Refused logins and launches are counted by reason (app.errors.LaunchReason)."""
     step = LAUNCH_STEPS.get(request.path)
     if step is not None:
         metrics.LAUNCH_FAILURES.labels(step, reason).inc()

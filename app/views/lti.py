@@ -23,7 +23,7 @@ from pylti1p3.exception import LtiException, OIDCException, ToolConfException
 from werkzeug.wrappers import Response
 
 from .. import access, metrics, observability, security, services
-from ..errors import BadRequest, Forbidden, LaunchError, StateNotFound
+from ..errors import BadRequest, Forbidden, LaunchError, LaunchReason, StateNotFound
 from ..lti import platform_storage
 from ..lti.deep_linking import settings_of
 from ..lti.errors import explain
@@ -141,7 +141,10 @@ def _prepare_login(
 def launch() -> str:
     """Verify the platform's id_token, then open the chooser or show the video."""
     if len(request.form.get("id_token", "")) > MAX_ID_TOKEN_LENGTH:
-        raise LaunchError("The launch token is far larger than any real one; refused.")
+        raise LaunchError(
+            "The launch token is far larger than any real one; refused.",
+            LaunchReason.MALFORMED_TOKEN,
+        )
 
     after_this_request(_not_cached)
     message_launch = services.message_launch()
@@ -175,7 +178,10 @@ def launch() -> str:
         if _custom(launch_data).get(TOOL_PAGE_PARAM) == "admin":
             return admin.open_from_launch(launch_id, launch_data)
         return player.show_player(launch_data)
-    raise LaunchError("This kind of launch is not supported by the Panopto tool.")
+    raise LaunchError(
+        "This kind of launch is not supported by the Panopto tool.",
+        LaunchReason.UNSUPPORTED_MESSAGE,
+    )
 
 
 @bp.post("/storage/confirm")
@@ -219,14 +225,23 @@ def _check_login_parameters() -> None:
     """The login's required parameters (LTI Core 1.3 §4.1), before anything uses them."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not request.values.get(name):
-            raise LaunchError(f"The login request is missing its {name} parameter.")
+            raise LaunchError(
+                f"The login request is missing its {name} parameter.",
+                LaunchReason.BAD_LOGIN,
+            )
 
     for name in LOGIN_PARAMETERS:
         if len(request.values.get(name, "")) > MAX_LOGIN_PARAMETER_LENGTH:
-            raise LaunchError(f"The login request's {name} parameter is too long.")
+            raise LaunchError(
+                f"The login request's {name} parameter is too long.",
+                LaunchReason.BAD_LOGIN,
+            )
 
     if request.values["target_link_uri"] != services.launch_url():
-        raise LaunchError("The login asks to open an address that is not this tool's.")
+        raise LaunchError(
+            "The login asks to open an address that is not this tool's.",
+            LaunchReason.WRONG_TARGET,
+        )
 
 
 def _not_cached(response):

@@ -119,6 +119,67 @@ def test_refused_launches_are_counted_by_reason(platform):
     assert failures("launch", "http_405") == wrong_method + 1
 
 
+def _forged(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login())
+    return platform.post(
+        form, id_token=platform.resign(form, key=stranger_keys.private_key)
+    )
+
+
+def _unknown_platform(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login())
+    return platform.post(
+        form, id_token=platform.resign(form, changes={"iss": "https://stranger.test"})
+    )
+
+
+def _no_kid(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login())
+    return platform.post(form, id_token=platform.resign(form, header={"kid": None}))
+
+
+def _link_without_video(platform, stranger_keys):
+    return platform.resource_launch(custom={"something_else": "x"})[1]
+
+
+@pytest.mark.parametrize(
+    ("refuse", "reason"),
+    [
+        (_forged, "bad_signature"),
+        (_unknown_platform, "unknown_platform"),
+        (_no_kid, "malformed_token"),
+        (_link_without_video, "bad_link"),
+    ],
+)
+def test_each_refusal_counts_under_its_own_reason_only(
+    platform, stranger_keys, refuse, reason
+):
+    """The reason comes from the refusal itself, not from its wording: one refusal moves
+    its own label by one and no other."""
+
+    def every_reason() -> dict[str, float]:
+        return {
+            sample.labels["reason"]: sample.value
+            for family in REGISTRY.collect()
+            if family.name == "panopto_tool_lti_launch_failures"
+            for sample in family.samples
+            if sample.name.endswith("_total") and sample.labels["step"] == "launch"
+        }
+
+    before = every_reason()
+
+    response = refuse(platform, stranger_keys)
+
+    after = every_reason()
+    moved = {
+        label: after[label] - before.get(label, 0.0)
+        for label in after
+        if after[label] != before.get(label, 0.0)
+    }
+    assert response.status_code == 400
+    assert moved == {reason: 1.0}
+
+
 def test_a_refused_login_is_counted_as_a_login_failure(client):
     before = failures("login", "wrong_target")
 
