@@ -92,11 +92,18 @@ def reset() -> Response | tuple[Response, int]:
 
 @bp.post("/uploads")
 def upload_faults() -> Response | tuple[Response, int]:
-    """Make the next part uploads fail (``fail_parts``) or the next finished uploads end
-    in ProcessingError (``processing_errors``)."""
+    """Make the next part uploads fail (``fail_parts``), the next finished uploads end
+    in ProcessingError (``processing_errors``), or keep processing from finishing until
+    released (``hold_processing``). Each call sets all three; what it leaves out is off."""
     body = _json_object()
     if body is None:
-        return _bad_request('Send JSON like {"fail_parts": 1, "processing_errors": 1}.')
+        return _bad_request(
+            'Send JSON like {"fail_parts": 1, "processing_errors": 1, '
+            '"hold_processing": true}.'
+        )
+    held = body.get("hold_processing", False)
+    if not isinstance(held, bool):
+        return _bad_request("hold_processing must be true or false.")
 
     counts = {}
     for name in ("fail_parts", "processing_errors"):
@@ -112,5 +119,7 @@ def upload_faults() -> Response | tuple[Response, int]:
     uploads = current_simulator().uploads
     uploads.fail_next_parts(counts["fail_parts"])
     uploads.fail_next_processing(counts["processing_errors"])
-    logger.info("upload faults planned: %s", counts)
-    return jsonify(counts)
+    uploads.hold_processing(held)
+    planned = {**counts, "hold_processing": held}
+    logger.info("upload faults planned: %s", planned)
+    return jsonify(planned)

@@ -133,6 +133,7 @@ class UploadStore:
             self.uploads: dict[str, SessionUpload] = {}
             self.failing_parts = 0
             self.failing_processing = 0
+            self.processing_held = False
 
     # -- test and demo switches --------------------------------------------------------
 
@@ -145,6 +146,12 @@ class UploadStore:
         """The next ``count`` finished uploads end in ProcessingError (a corrupt video)."""
         with self._lock:
             self.failing_processing = count
+
+    def hold_processing(self, held: bool) -> None:
+        """While held, uploads that reached processing stay there: a test can look at the
+        "still processing" state for as long as it needs, then release it."""
+        with self._lock:
+            self.processing_held = held
 
     # -- sessionUpload -----------------------------------------------------------------
 
@@ -236,7 +243,8 @@ class UploadStore:
             if isinstance(upload.outcome, Manifest):
                 upload.session_id = self._create_session(upload, upload.outcome).id
 
-        if elapsed >= QUEUE_SECONDS + self.processing_seconds:
+        done = elapsed >= QUEUE_SECONDS + self.processing_seconds
+        if done and not self.processing_held:
             if isinstance(upload.outcome, Manifest):
                 upload.state = UploadState.COMPLETE
                 self._finish_session(upload)

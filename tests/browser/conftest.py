@@ -24,7 +24,8 @@ def demo_stack(tmp_path_factory, name: str, **options: Any) -> Iterator[DemoStac
         keys_dir=workdir / "tool-keys",
         database_url=f"sqlite:///{workdir / 'tool.sqlite3'}",
         **{
-            # Long enough to see "still processing", short enough to wait for "ready".
+            # Uploads are soon ready; a test that looks at "still processing" holds
+            # processing through the simulator's /_sim/uploads until it has seen it.
             "panopto_settings": {"SIM_PROCESSING_SECONDS": "4"},
             "redis_url": "",
             **options,

@@ -4,6 +4,7 @@ signing in to Panopto when asked, and running axe-core in a frame."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import requests
@@ -44,10 +45,31 @@ def open_chooser(page: Page, button_id: str, user_id: str) -> FrameLocator:
         with page.expect_popup() as popup_info:
             sign_in.click()
         popup = popup_info.value
-        popup.click(f'button[data-username="{PANOPTO_USER[user_id]}"]')
-        popup.wait_for_event("close")
+        with popup.expect_event("close"):
+            popup.click(f'button[data-username="{PANOPTO_USER[user_id]}"]')
     expect(workspace).to_be_visible(timeout=WAIT_MS)
     return chooser
+
+
+def insert(page: Page, chooser: FrameLocator) -> None:
+    """Insert what the chooser holds and wait for the task page to show it.
+
+    The platform closes its dialog, then reloads the page to show the new items: what the
+    test does next belongs on the reloaded page, not the one about to go.
+    """
+    with page.expect_navigation(timeout=WAIT_MS):
+        chooser.get_by_role("button", name=re.compile("^Insert")).click()
+    expect(page.locator("#chooser-dialog")).not_to_be_visible(timeout=WAIT_MS)
+
+
+def close_chooser(page: Page) -> None:
+    """Close the chooser dialog and wait until its frame is blank again, so a chooser
+    opened next cannot be confused with the one going away."""
+    with page.expect_event(
+        "framenavigated",
+        lambda frame: frame.name == "panopto-chooser" and frame.url == "about:blank",
+    ):
+        page.click("#chooser-close")
 
 
 def chooser_frame(page: Page) -> Frame:

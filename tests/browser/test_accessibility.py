@@ -12,7 +12,10 @@ from .helpers import (
     WAIT_MS,
     assert_accessible,
     chooser_frame,
+    close_chooser,
+    insert,
     open_chooser,
+    sim_control,
     switch_user,
 )
 
@@ -43,6 +46,7 @@ def test_the_staff_chooser_and_each_of_its_panels_and_dialogs(demo, page: Page):
 
     chooser.get_by_label("Search all your videos").fill("café")
     expect(chooser.locator("#browse-heading")).to_contain_text("matching")
+    expect(chooser.get_by_label(re.compile("Café")).first).to_be_visible()
     assert_accessible(frame)
 
     chooser.get_by_label(re.compile("Café"), exact=False).first.check()
@@ -60,9 +64,17 @@ def test_the_staff_chooser_and_each_of_its_panels_and_dialogs(demo, page: Page):
     assert_accessible(frame)
     chooser.get_by_role("button", name="Close manage video").click()
 
-    for tab in ("My folders", "Recently watched", "Upload", "Record"):
+    # Each tab is checked once what it fetches has arrived, not while it is half built.
+    loaded = {
+        "My folders": chooser.locator("#mine-list li").first,
+        "Recently watched": chooser.locator("#recent-results li").first,
+        "Upload": chooser.locator("#upload-folder option").first,
+        "Record": chooser.get_by_role("button", name="Start recording"),
+    }
+    for tab, content in loaded.items():
         chooser.get_by_role("tab", name=tab).click()
         expect(chooser.get_by_role("tabpanel")).to_be_visible()
+        expect(content).to_be_attached()
         assert_accessible(frame)
 
 
@@ -100,8 +112,7 @@ def test_the_viewer_as_a_player_and_as_a_thumbnail(demo, page: Page):
     chooser.get_by_role("button", name=f"Options for {thumbnail}").click()
     chooser.get_by_label("Thumbnail that opens the video in a new window").check()
     chooser.get_by_role("button", name="Save options").click()
-    chooser.get_by_role("button", name=re.compile("^Insert")).click()
-    expect(page.locator("#chooser-dialog")).not_to_be_visible()
+    insert(page, chooser)
 
     switch_user(page, "sam")
     for title in (inline, thumbnail):
@@ -114,6 +125,7 @@ def test_the_viewers_messages(demo, page: Page, tmp_path):
     """Still processing, then deleted: both are announced and accessible."""
     video = tmp_path / "short.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"v" * 200_000)
+    sim_control(demo.panopto_url, "uploads", {"hold_processing": True})
     page.goto(demo.platform_url + "/")
     chooser = open_chooser(page, "insert-video-description", "connor")
     chooser.get_by_role("tab", name="Upload").click()
@@ -121,19 +133,22 @@ def test_the_viewers_messages(demo, page: Page, tmp_path):
     chooser.get_by_label("Video title").fill("Processing check")
     chooser.get_by_role("button", name="Upload", exact=True).click()
     expect(chooser.locator("#selection-list")).to_contain_text("Processing check")
-    chooser.get_by_role("button", name=re.compile("^Insert")).click()
-    expect(page.locator("#chooser-dialog")).not_to_be_visible()
+    insert(page, chooser)
 
     frame = item_frame(page, "Processing check")
     expect(frame.get_by_role("status")).to_contain_text("still processing")
     assert_accessible(frame)
+    sim_control(demo.panopto_url, "uploads", {"hold_processing": False})
 
     chooser = open_chooser(page, "insert-video-description", "connor")
     chooser.get_by_label("Search all your videos").fill("processing check")
     chooser.get_by_role("button", name="Manage Processing check").click()
     chooser.get_by_role("button", name="Delete this video…").click()
     chooser.get_by_role("button", name="Delete permanently").click()
-    page.click("#chooser-close")
+    # The deletion has reached Panopto before the chooser (and its request) is closed.
+    expect(chooser.locator("#manage-dialog")).not_to_be_visible()
+    expect(chooser.get_by_label("Processing check", exact=True)).to_have_count(0)
+    close_chooser(page)
     page.reload()
 
     frame = item_frame(page, "Processing check")

@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect
 from .helpers import (
     WAIT_MS,
     chooser_frame,
+    close_chooser,
+    insert,
     open_chooser,
     sim_control,
     switch_user,
@@ -62,11 +64,6 @@ def throttle_uploads(page: Page, bytes_per_second: int) -> None:
             "uploadThroughput": bytes_per_second,
         },
     )
-
-
-def insert(page: Page, chooser: FrameLocator) -> None:
-    chooser.get_by_role("button", name=re.compile("^Insert")).click()
-    expect(page.locator("#chooser-dialog")).not_to_be_visible(timeout=WAIT_MS)
 
 
 def embedded_player(page: Page, title: str) -> FrameLocator:
@@ -222,7 +219,7 @@ def test_upload_shows_progress_retries_a_failed_part_and_can_be_inserted_while_p
     expect(chooser.get_by_label("Video title")).to_have_value("week 3 feedback")
     chooser.get_by_label("Video title").fill("Week 3 feedback for everyone")
 
-    sim_control(demo.panopto_url, "uploads", {"fail_parts": 1})
+    sim_control(demo.panopto_url, "uploads", {"fail_parts": 1, "hold_processing": True})
     throttle_uploads(page, 4_000_000)
     chooser.get_by_role("button", name="Upload", exact=True).click()
 
@@ -246,6 +243,7 @@ def test_upload_shows_progress_retries_a_failed_part_and_can_be_inserted_while_p
     viewer = viewer_frame(page, "Week 3 feedback for everyone")
     expect(viewer.get_by_role("status")).to_contain_text("still processing")
     # ... and the viewer turns into the player once Panopto is done.
+    sim_control(demo.panopto_url, "uploads", {"hold_processing": False})
     player = embedded_player(page, "Week 3 feedback for everyone")
     expect(player.locator("h1")).to_have_text(
         "Week 3 feedback for everyone", timeout=20_000
@@ -293,11 +291,11 @@ def test_a_tutor_records_feedback_with_the_camera_and_posts_it(demo, page: Page)
     chooser = open_chooser(page, "insert-video-comment", "tara")
     chooser.get_by_role("tab", name="Record").click()
 
-    record_for(chooser, seconds=1.5)
+    record_for(chooser, seconds=1)
     expect(chooser.locator("#record-playback")).to_be_visible()
     chooser.get_by_role("button", name="Re-take").click()
     expect(chooser.get_by_role("button", name="Start recording")).to_be_visible()
-    record_for(chooser, seconds=2.5)
+    record_for(chooser, seconds=3)
     size = chooser_frame(page).evaluate(
         "async () => (await (await fetch("
         "document.getElementById('record-playback').src)).blob()).size"
@@ -327,11 +325,12 @@ def test_a_tutor_records_feedback_with_the_camera_and_posts_it(demo, page: Page)
     expect(player.locator("h1")).to_have_text("Feedback on 1.1P", timeout=20_000)
 
 
-def record_for(chooser: FrameLocator, seconds: float) -> None:
+def record_for(chooser: FrameLocator, seconds: int) -> None:
+    """Record until the chooser's own clock has counted ``seconds`` (under a minute)."""
     chooser.get_by_role("button", name="Start recording").click()
     expect(chooser.locator("#record-status")).to_have_text(re.compile("^Recording"))
     expect(chooser.locator("#record-live")).to_be_visible()
-    time.sleep(seconds)
+    expect(chooser.locator("#record-clock")).to_have_text(f"0:{seconds:02d}")
     chooser.get_by_role("button", name="Stop recording").click()
     expect(chooser.locator("#record-status")).to_contain_text("Here is your recording")
 
@@ -418,7 +417,7 @@ def test_manage_rename_captions_and_delete_with_the_retention_warning(
     dialog.get_by_role("button", name="Delete permanently").click()
     expect(dialog).not_to_be_visible()
     expect(chooser.get_by_label("Welcome, everyone", exact=True)).to_have_count(0)
-    page.click("#chooser-close")
+    close_chooser(page)
 
     # Where it was placed, viewers are told it is gone.
     page.reload()
@@ -438,6 +437,8 @@ def test_the_chooser_works_from_the_keyboard_alone(demo, page: Page):
 
     chooser.get_by_label("Search all your videos").focus()
     keyboard.type("live")
+    # The video is also on the folder's first page: wait for the search's own results.
+    expect(chooser.locator("#browse-heading")).to_have_text("Videos matching “live”")
     expect(chooser.get_by_label(title, exact=True)).to_be_visible()
     # Tab order: search box, Search button, the tabs, then the results.
     keyboard.press("Tab")

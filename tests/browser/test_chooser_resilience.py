@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from tests.browser.helpers import switch_user
+from tests.browser.helpers import close_chooser, switch_user
 from tests.browser.test_demo_flow import (
     UNIT_FOLDER,
     VIDEO_TITLE,
@@ -62,7 +62,7 @@ def test_a_reopened_chooser_offers_the_videos_chosen_before(demo, page: Page):
     chooser = signed_in_chooser(page, demo, "connor")
     chooser.get_by_role("button", name=UNIT_FOLDER).click()
     chooser.get_by_label(OTHER_VIDEO, exact=True).check()
-    page.click("#chooser-close")
+    close_chooser(page)
 
     chooser = open_chooser(page, "insert-video-description")
 
@@ -106,8 +106,11 @@ def test_a_cancelled_sign_in_says_so_and_offers_to_sign_in_again(demo, context, 
 
     expect(popup.get_by_role("button", name="Close this window")).to_be_visible()
     expect(chooser.get_by_role("alert")).to_contain_text("cancelled or refused")
-    popup.get_by_role("button", name="Close this window").click()
+    with popup.expect_event("close"):
+        popup.get_by_role("button", name="Close this window").click()
+    # With the pop-up gone, the chooser still offers the way forward.
     expect(chooser.get_by_role("button", name="Sign in again")).to_be_visible()
+    expect(chooser.locator("#workspace")).to_be_hidden()
 
 
 def test_two_open_choosers_each_carry_on_after_their_own_sign_in(demo, context):

@@ -175,8 +175,8 @@ def test_with_neither_cookies_nor_storage_the_tool_opens_in_a_new_window(
     expect(window.locator("h1")).to_have_text("Insert a Panopto video")
     with window.expect_popup() as sign_in:
         window.get_by_role("button", name="Sign in to Panopto").click()
-    sign_in.value.click('button[data-username="ina.instructor"]')
-    sign_in.value.wait_for_event("close")
+    with sign_in.value.expect_event("close"):
+        sign_in.value.click('button[data-username="ina.instructor"]')
     window.get_by_role("button", name=UNIT_FOLDER).click()
     window.get_by_label(VIDEO_TITLE, exact=True).check()
     window.get_by_role("button", name=re.compile("Insert")).click()

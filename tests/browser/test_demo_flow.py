@@ -37,8 +37,8 @@ def sign_in_to_panopto(page: Page, chooser: FrameLocator) -> None:
     with page.expect_popup() as popup_info:
         chooser.get_by_role("button", name="Sign in to Panopto").click()
     popup = popup_info.value
-    popup.click('button[data-username="ina.instructor"]')
-    popup.wait_for_event("close")
+    with popup.expect_event("close"):
+        popup.click('button[data-username="ina.instructor"]')
 
 
 def player_frame(page: Page, title: str) -> FrameLocator:

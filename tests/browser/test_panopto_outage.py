@@ -78,7 +78,11 @@ def test_an_outage_is_explained_and_the_choice_survives_it(demo, page: Page):
     set_fault(demo, "down", count=10_000)
     for _ in range(2):
         chooser.locator("#search-input").fill("lecture")
-        chooser.get_by_role("button", name="Search", exact=True).click()
+        # Each search must have failed before the next step: the message alone stays up
+        # from the first one.
+        with page.expect_response(lambda r: "/chooser/api/search" in r.url) as answer:
+            chooser.get_by_role("button", name="Search", exact=True).click()
+        assert answer.value.status >= 500
         expect(chooser.locator("#error-message")).to_have_text(
             re.compile("Panopto did not answer")
         )

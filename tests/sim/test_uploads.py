@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from jsonschema import Draft4Validator
 
 from devkit.panopto_sim import seed
+from devkit.panopto_sim.uploads import QUEUE_SECONDS
 from tests.servers import free_port, serve
 
 from .helpers import CLIENT_ID, CLIENT_SECRET, PASSWORDS, TOKEN_URL, make_app
@@ -238,7 +239,11 @@ def test_broken_uploads_end_in_processing_error(live, files, message) -> None:
 def test_a_corrupt_video_can_be_planned_through_the_control_route(live) -> None:
     base, _ = live
     planned = requests.post(base + "/_sim/uploads", json={"processing_errors": 1})
-    assert planned.json() == {"fail_parts": 0, "processing_errors": 1}
+    assert planned.json() == {
+        "fail_parts": 0,
+        "processing_errors": 1,
+        "hold_processing": False,
+    }
     headers = bearer(base, "stu.student")
     upload = create(base, headers)
     s3, prefix = s3_for(upload["UploadTarget"])
@@ -247,6 +252,40 @@ def test_a_corrupt_video_can_be_planned_through_the_control_route(live) -> None:
     finish(base, headers, upload)
 
     assert poll(base, headers, upload["ID"])[-1] == 5
+
+
+def test_held_processing_waits_for_its_release(live) -> None:
+    base, sim = live
+    requests.post(base + "/_sim/uploads", json={"hold_processing": True}, timeout=5)
+    headers = bearer(base, "stu.student")
+    upload = create(base, headers)
+    s3, prefix = s3_for(upload["UploadTarget"])
+    send_file(s3, prefix, "answer.mp4", b"video")
+    send_file(s3, prefix, "manifest.xml", MANIFEST)
+    finish(base, headers, upload)
+    poll_until(base, headers, upload["ID"], 3)
+
+    # Well past the processing time, the held upload is still processing ...
+    time.sleep(QUEUE_SECONDS + PROCESSING_SECONDS + 0.3)
+    body = requests.get(f"{base}{PUBLIC_API}/{upload['ID']}", headers=headers).json()
+    assert body["State"] == 3
+
+    # ... and finishes once released.
+    released = requests.post(base + "/_sim/uploads", json={}, timeout=5)
+    assert released.json()["hold_processing"] is False
+    assert poll(base, headers, upload["ID"])[-1] == 4
+
+
+@pytest.mark.parametrize("held", ["yes", 1, None])
+def test_hold_processing_takes_a_json_boolean_only(live, held) -> None:
+    base, sim = live
+    answer = requests.post(
+        base + "/_sim/uploads", json={"hold_processing": held}, timeout=5
+    )
+
+    assert answer.status_code == 400
+    assert "true or false" in answer.json()["error"]
+    assert sim.uploads.processing_held is False
 
 
 def test_a_failed_part_can_be_sent_again(live) -> None:
