@@ -137,6 +137,17 @@ def finish(base: str, headers: dict, upload: dict) -> dict:
     return answer.json()
 
 
+def upload_a_short_video(base: str) -> tuple[dict, dict]:
+    """Stu's upload of a tiny video and its manifest, finished: processing starts."""
+    headers = bearer(base, "stu.student")
+    upload = create(base, headers)
+    s3, prefix = s3_for(upload["UploadTarget"])
+    send_file(s3, prefix, "answer.mp4", b"video")
+    send_file(s3, prefix, "manifest.xml", MANIFEST)
+    finish(base, headers, upload)
+    return headers, upload
+
+
 def poll(base: str, headers: dict, upload_id: str) -> list[int]:
     """Every state seen until a terminal one, polling quickly."""
     seen: list[int] = []
@@ -180,12 +191,7 @@ def test_a_student_uploads_a_video_that_becomes_a_session(live) -> None:
 def test_while_processing_the_session_exists_without_a_duration(live) -> None:
     base, sim = live
     sim.uploads.processing_seconds = 30
-    headers = bearer(base, "stu.student")
-    upload = create(base, headers)
-    s3, prefix = s3_for(upload["UploadTarget"])
-    send_file(s3, prefix, "answer.mp4", b"video")
-    send_file(s3, prefix, "manifest.xml", MANIFEST)
-    finish(base, headers, upload)
+    headers, upload = upload_a_short_video(base)
 
     assert poll_until(base, headers, upload["ID"], 3)["SessionId"]
     session_id = requests.get(
@@ -244,12 +250,7 @@ def test_a_corrupt_video_can_be_planned_through_the_control_route(live) -> None:
         "processing_errors": 1,
         "hold_processing": False,
     }
-    headers = bearer(base, "stu.student")
-    upload = create(base, headers)
-    s3, prefix = s3_for(upload["UploadTarget"])
-    send_file(s3, prefix, "answer.mp4", b"video")
-    send_file(s3, prefix, "manifest.xml", MANIFEST)
-    finish(base, headers, upload)
+    headers, upload = upload_a_short_video(base)
 
     assert poll(base, headers, upload["ID"])[-1] == 5
 
@@ -257,12 +258,7 @@ def test_a_corrupt_video_can_be_planned_through_the_control_route(live) -> None:
 def test_held_processing_waits_for_its_release(live) -> None:
     base, sim = live
     requests.post(base + "/_sim/uploads", json={"hold_processing": True}, timeout=5)
-    headers = bearer(base, "stu.student")
-    upload = create(base, headers)
-    s3, prefix = s3_for(upload["UploadTarget"])
-    send_file(s3, prefix, "answer.mp4", b"video")
-    send_file(s3, prefix, "manifest.xml", MANIFEST)
-    finish(base, headers, upload)
+    headers, upload = upload_a_short_video(base)
     poll_until(base, headers, upload["ID"], 3)
 
     # Well past the processing time, the held upload is still processing ...
