@@ -90,7 +90,15 @@ def load_context(
     secret_key: str, token: str | None, load_launch
 ) -> tuple[ChooserContext, Any]:
     """Resolve a token into the chooser context and the stored pylti1p3 launch."""
-    launch_id = read_token(secret_key, token)
+    return open_launch(read_token(secret_key, token), load_launch)
+
+
+def open_launch(launch_id: str, load_launch) -> tuple[ChooserContext, Any]:
+    """The chooser context of a stored launch whose deployment is still active.
+
+    :raises LaunchExpired: when the launch is no longer stored.
+    :raises DeploymentNotActive: when its deployment was held or removed since.
+    """
     try:
         launch = load_launch(launch_id)
         data = launch.get_launch_data()

@@ -61,6 +61,7 @@ HTTP_REQUESTS = Histogram(
     buckets=HTTP_BUCKETS,
 )
 
+
 def exposition(multiprocess_dir: str | None) -> tuple[bytes, str]:
     """The text format of every metric: this process's, or the whole host's under gunicorn."""
     registry = REGISTRY

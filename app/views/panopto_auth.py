@@ -28,7 +28,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from .. import security, services
-from ..chooser_session import load_context
+from ..chooser_session import load_context, open_launch
 from ..errors import ToolError
 from ..panopto.oauth import UserKey
 from ..store import KeyValueStore
@@ -82,6 +82,7 @@ def start_sign_in() -> Response:
         {
             "issuer": context.user.issuer,
             "subject": context.user.subject,
+            "launch_id": context.launch_id,
             "browser": _digest(browser_secret),
         },
         SIGN_IN_TTL_SECONDS,
@@ -115,6 +116,10 @@ def callback() -> str:
     if not code:
         raise SignInFailed("Panopto did not send a sign-in code.")
 
+    # The deployment may have been held or removed while the person was signing in; no
+    # token is kept for a chooser that can no longer be used.
+    open_launch(pending["launch_id"], services.stored_launch)
+
     user = UserKey(issuer=pending["issuer"], subject=pending["subject"])
     services.panopto_oauth().exchange_code(user, code)
     return render_template("panopto_connected.html")
@@ -130,7 +135,8 @@ def sign_in_failed(error: ToolError) -> tuple[str, int]:
 
 def _take_pending_sign_in() -> dict[str, Any]:
     pending = KeyValueStore().take(STATE_PREFIX + request.args.get("state", ""))
-    if pending is None:
+    # A sign-in started before this version recorded no launch id: start it again.
+    if pending is None or "launch_id" not in pending:
         raise SignInFailed("This Panopto sign-in has expired or was already used.")
 
     cookie = request.cookies.get(BROWSER_COOKIE, "")

@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from app.chooser_session import CHOOSER_TOKEN_MAX_AGE_SECONDS, TOKEN_SALT, read_token
 from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
-from tests.tool.lti_harness import PLATFORM_ISSUER, USER_ID
+from tests.tool.lti_harness import PLATFORM_ISSUER, USER_ID, set_deployment
 from tests.tool.pages import chooser_token, parse
 from tests.tool.sim_helpers import start_sign_in
 
@@ -276,6 +276,23 @@ def test_sign_in_failures_tell_the_chooser_and_offer_to_close(client, token, too
     assert page.by_id("close-window").tag == "button"
     assert page.one("script").attrs["src"].endswith("/static/sign-in-failed.js")
     assert "cancelled or refused" in page.by_id("failure-message").text
+
+
+def test_a_sign_in_finished_after_its_deployment_was_held_keeps_no_token(
+    app, client, token, tool_url
+):
+    connect = start_sign_in(client, token, tool_url)
+    state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
+    set_deployment(app, status="held")
+
+    response = client.get(
+        "/panopto/callback", query_string={"state": state, "code": "c"}
+    )
+
+    assert response.status_code == 403
+    assert "paused or removed" in parse(response.get_data(as_text=True)).text
+    with app.app_context():
+        assert DatabaseTokenStore().load(UserKey(PLATFORM_ISSUER, USER_ID)) is None
 
 
 # -- bad input ------------------------------------------------------------------------
