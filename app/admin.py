@@ -130,10 +130,24 @@ def set_deployment_status(
     return deployment
 
 
-def remove_deployment(identity: AdminIdentity, deployment_pk: int) -> None:
+def remove_deployment(
+    identity: AdminIdentity, deployment_pk: int
+) -> tuple[str, str, str]:
+    """Remove a deployment the identity may manage.
+
+    :returns: what named it (issuer, client id, deployment id), as the row is gone.
+    """
     deployment = _manageable_deployment(identity, deployment_pk)
+    removed = deployment_key(deployment)
     db.session.delete(deployment)
     db.session.commit()
+    return removed
+
+
+def deployment_key(deployment: Deployment) -> tuple[str, str, str]:
+    """(issuer, client id, deployment id): how a deployment is named outside the tool."""
+    registration = deployment.registration
+    return registration.issuer, registration.client_id, deployment.deployment_id
 
 
 def _manageable_deployment(identity: AdminIdentity, deployment_pk: int) -> Deployment:
@@ -177,8 +191,15 @@ def _panopto_check(base_url: str, http: requests.Session) -> Check:
     return Check("Panopto", True, f"{base_url} answered")
 
 
-def describe(registration: PlatformRegistration) -> dict[str, Any]:
-    """What the admin page shows of one registration (no key material)."""
+def describe(
+    registration: PlatformRegistration,
+    in_file: frozenset[tuple[str, str, str]] = frozenset(),
+) -> dict[str, Any]:
+    """What the admin page shows of one registration (no key material).
+
+    ``in_file`` names the deployments the registrations file lists, whose changes here
+    last only until the next start.
+    """
     return {
         "id": registration.id,
         "issuer": registration.issuer,
@@ -197,6 +218,7 @@ def describe(registration: PlatformRegistration) -> dict[str, Any]:
                 "username_claim": deployment.username_claim,
                 "provider_sign_in": deployment.provider_sign_in,
                 "trust_context_history": deployment.trust_context_history,
+                "from_file": deployment_key(deployment) in in_file,
             }
             for deployment in sorted(
                 registration.deployments, key=lambda d: d.deployment_id

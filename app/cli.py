@@ -30,6 +30,7 @@ from .lti.tool_config import (
     ACCESS_MODES,
     DEPLOYMENT_ACTIVE,
     DEPLOYMENT_HELD,
+    FILE_WINS_NOTE,
     apply_deployment_options,
     file_lists_deployment,
     registration_row,
@@ -388,11 +389,7 @@ def _set_status(issuer: str, client_id: str, deployment_id: str, status: str) ->
 def _warn_if_in_file(issuer: str, client_id: str, deployment_id: str) -> None:
     path = current_app.config.get("LTI_CONFIG")
     if file_lists_deployment(path, issuer, client_id, deployment_id):
-        click.echo(
-            f"Note: LTI_CONFIG ({path}) lists this deployment, so the tool's next start "
-            "approves it and applies the file's settings again. Change the file too.",
-            err=True,
-        )
+        click.echo(f"Note: {FILE_WINS_NOTE} (LTI_CONFIG is {path}.)", err=True)
 
 
 def _describe(deployment: Deployment) -> str:

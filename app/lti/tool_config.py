@@ -390,23 +390,38 @@ def load_registrations_file(path: Path) -> int:
     return count
 
 
+#: What an administrator is told on changing a deployment the registrations file lists.
+FILE_WINS_NOTE = (
+    "LTI_CONFIG lists this deployment, so the tool's next start approves it and applies "
+    "the file's settings again. Change the file too."
+)
+
+
 def file_lists_deployment(
     path: str | None, issuer: str, client_id: str, deployment_id: str
 ) -> bool:
     """Whether the registrations file lists this deployment: every start then approves it
     and applies the file's options to it again, whatever was changed since."""
+    return (issuer, client_id, deployment_id) in deployments_in_file(path)
+
+
+def deployments_in_file(path: str | None) -> frozenset[tuple[str, str, str]]:
+    """(issuer, client id, deployment id) of every deployment the registrations file
+    lists; none when there is no file or it cannot be read."""
     if not path:
-        return False
+        return frozenset()
     try:
         data = _read_registrations(Path(path))
     except ConfigError:
-        return False
-    entries = data.get(issuer) or []
-    for entry in entries if isinstance(entries, list) else [entries]:
-        if isinstance(entry, dict) and entry.get("client_id") == client_id:
-            if deployment_id in (entry.get("deployment_ids") or []):
-                return True
-    return False
+        return frozenset()
+
+    listed = set()
+    for issuer, entries in data.items():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            ids = entry.get("deployment_ids") if isinstance(entry, dict) else None
+            for deployment_id in ids if isinstance(ids, list) else []:
+                listed.add((issuer, str(entry.get("client_id")), str(deployment_id)))
+    return frozenset(listed)
 
 
 def _read_registrations(path: Path) -> dict[str, Any]:

@@ -24,7 +24,12 @@ from flask import (
 from .. import access, admin, registration, security, services
 from ..errors import Forbidden, LaunchExpired
 from ..lti import platform_storage
-from ..lti.tool_config import DEPLOYMENT_ACTIVE, DEPLOYMENT_HELD
+from ..lti.tool_config import (
+    DEPLOYMENT_ACTIVE,
+    DEPLOYMENT_HELD,
+    FILE_WINS_NOTE,
+    deployments_in_file,
+)
 from ..store import KeyValueStore
 from .registration import tool_urls
 
@@ -64,22 +69,30 @@ def logout():
 @bp.post("/deployments/<int:deployment_pk>/approve")
 def approve(deployment_pk: int):
     identity = _form_identity()
-    admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_ACTIVE)
-    return _page(identity, message="The deployment is approved: launches work now.")
+    deployment = admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_ACTIVE)
+    message = "The deployment is approved: launches work now."
+    return _page(
+        identity, message=_with_file_note(message, admin.deployment_key(deployment))
+    )
 
 
 @bp.post("/deployments/<int:deployment_pk>/hold")
 def hold(deployment_pk: int):
     identity = _form_identity()
-    admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_HELD)
-    return _page(identity, message="The deployment is held: its launches are refused.")
+    deployment = admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_HELD)
+    message = "The deployment is held: its launches are refused."
+    return _page(
+        identity, message=_with_file_note(message, admin.deployment_key(deployment))
+    )
 
 
 @bp.post("/deployments/<int:deployment_pk>/remove")
 def remove(deployment_pk: int):
     identity = _form_identity()
-    admin.remove_deployment(identity, deployment_pk)
-    return _page(identity, message="The deployment is removed.")
+    removed = admin.remove_deployment(identity, deployment_pk)
+    return _page(
+        identity, message=_with_file_note("The deployment is removed.", removed)
+    )
 
 
 @bp.post("/invites")
@@ -112,13 +125,16 @@ def _page(
 ) -> Response:
     ticket = admin.issue_ticket(_secret(), identity)
     urls = tool_urls()
+    in_file = deployments_in_file(current_app.config.get("LTI_CONFIG"))
     page = render_template(
         "admin.html",
         identity=identity,
         ticket=ticket,
         message=message,
         invite_url=invite_url,
-        registrations=[admin.describe(r) for r in admin.registrations_for(identity)],
+        registrations=[
+            admin.describe(r, in_file) for r in admin.registrations_for(identity)
+        ],
         urls=urls,
         registration_url=_registration_url(None),
         tool_json=admin.tool_configuration(urls),
@@ -136,6 +152,12 @@ def _page(
         **security.cookie_options(),
     )
     return response
+
+
+def _with_file_note(message: str, deployment: tuple[str, str, str]) -> str:
+    """The change's message, and a warning when the registrations file will undo it."""
+    in_file = deployments_in_file(current_app.config.get("LTI_CONFIG"))
+    return f"{message} {FILE_WINS_NOTE}" if deployment in in_file else message
 
 
 def _sign_in_page(message: str | None = None, status: int = 200) -> Response:

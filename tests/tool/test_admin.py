@@ -10,7 +10,13 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Deployment
-from tests.tool.lti_harness import LEARNER, ROLES, PlatformDriver
+from tests.tool.lti_harness import (
+    DEPLOYMENT,
+    LEARNER,
+    OTHER_DEPLOYMENT,
+    ROLES,
+    PlatformDriver,
+)
 from tests.tool.pages import parse
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
@@ -137,6 +143,33 @@ def test_an_admin_approves_a_held_deployment_and_it_launches(app, client, platfo
     assert "approved" in text(approved)
     form, token = platform.deployment_launch("course-new-1")
     assert platform.post(form, id_token=token).status_code == 200
+
+
+def test_changing_a_deployment_the_registrations_file_lists_says_the_file_wins(
+    app, client, platform
+):
+    hold_a_new_deployment(platform)
+    page = sign_in(client)
+    marked = {
+        row.attrs["data-deployment-id"]
+        for row in parse(page.get_data(as_text=True)).all("tr")
+        if "listed in LTI_CONFIG" in row.text
+    }
+    assert marked == {DEPLOYMENT, OTHER_DEPLOYMENT}  # the file's, not the new one
+
+    held = client.post(
+        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/hold",
+        data={"ticket": ticket(page)},
+    )
+    approved = client.post(
+        f"/admin/deployments/{deployment_pk(app, 'course-new-1')}/approve",
+        data={"ticket": ticket(page)},
+    )
+
+    assert "The deployment is held" in text(held)
+    assert "the tool's next start approves it" in text(held)
+    assert "The deployment is approved" in text(approved)
+    assert "next start" not in text(approved)
 
 
 def test_changes_need_the_ticket_in_the_form_not_just_the_cookie(app, client, platform):
