@@ -40,17 +40,18 @@ class LaunchReason(StrEnum):
     MISSING_CLAIM = "missing_claim"
     UNKNOWN_PLATFORM = "unknown_platform"
     UNKNOWN_DEPLOYMENT = "unknown_deployment"
+    DEPLOYMENT_MISMATCH = "deployment_mismatch"
     DEPLOYMENT_HELD = "deployment_held"
     BAD_AUDIENCE = "bad_audience"
     BAD_ALGORITHM = "bad_algorithm"
     PLATFORM_KEYS = "platform_keys"
     BAD_SIGNATURE = "bad_signature"
     TOKEN_EXPIRED = "token_expired"
+    TOKEN_NOT_YET_VALID = "token_not_yet_valid"
     NONCE_MISSING = "nonce_missing"
     NONCE_REPLAYED = "nonce_replayed"
     UNSUPPORTED_MESSAGE = "unsupported_message"
     BAD_LINK = "bad_link"
-    SESSION_EXPIRED = "session_expired"
 
 
 class LaunchError(ToolError):
@@ -118,7 +119,6 @@ class LaunchExpired(LaunchError):
     """The chooser's launch is unknown or too old to use."""
 
     code = "launch_expired"
-    reason = LaunchReason.SESSION_EXPIRED
     status = 401
     message = (
         "This chooser session has expired. Close it and open it again from OnTrack."

@@ -16,8 +16,12 @@
 (function () {
   "use strict";
 
-  // The reference library waits one second per call; a busy laptop deserves a little more.
-  var TIMEOUT_MS = 2000;
+  // The reference library waits one second per call; a busy laptop deserves more.
+  var TIMEOUT_MS = 5000;
+  // A message sent to a platform frame that is still loading is lost (its listener is not
+  // there yet), so each one is sent again at this interval until it is answered. They
+  // are safe to repeat: capabilities and get_data only read, put_data stores the same value.
+  var RESEND_MS = 400;
 
   function randomId() {
     var bytes = new Uint8Array(12);
@@ -37,23 +41,32 @@
   function send(target, message, targetOrigin, expectedOrigin) {
     return new Promise(function (resolve, reject) {
       var id = randomId();
+      var outgoing = Object.assign({ message_id: id }, message);
       var timer = null;
+      var resender = null;
+      function stop() {
+        window.removeEventListener("message", listener);
+        window.clearTimeout(timer);
+        window.clearInterval(resender);
+      }
       function listener(event) {
         var data = event.data;
         if (!data || typeof data !== "object" || data.message_id !== id) return;
         if (event.origin !== expectedOrigin) return;
         if (data.subject !== message.subject + ".response") return;
-        window.removeEventListener("message", listener);
-        window.clearTimeout(timer);
+        stop();
         if (data.error) reject(data.error);
         else resolve(data);
       }
       window.addEventListener("message", listener);
       timer = window.setTimeout(function () {
-        window.removeEventListener("message", listener);
+        stop();
         reject({ code: "timeout", message: "The course system did not answer." });
       }, TIMEOUT_MS);
-      target.postMessage(Object.assign({ message_id: id }, message), targetOrigin);
+      resender = window.setInterval(function () {
+        target.postMessage(outgoing, targetOrigin);
+      }, RESEND_MS);
+      target.postMessage(outgoing, targetOrigin);
     });
   }
 

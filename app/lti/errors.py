@@ -104,7 +104,7 @@ EXPLANATIONS: tuple[tuple[str, str, LaunchReason], ...] = (
     (
         "version",
         "The launch is not an LTI 1.3.0 message.",
-        LaunchReason.MISSING_CLAIM,
+        LaunchReason.UNSUPPORTED_MESSAGE,
     ),
     (
         "Roles",
@@ -148,4 +148,6 @@ def explain(error: Exception) -> LaunchError:
     for fragment, message, reason in EXPLANATIONS:
         if fragment.lower() in text.lower():
             return LaunchError(message, reason)
-    return LaunchError("This launch could not be accepted." + AGAIN)
+    return LaunchError(
+        "This launch could not be accepted." + AGAIN, LaunchReason.INVALID
+    )

@@ -116,7 +116,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         # Same steps as pylti1p3, in a safer order: the signature is checked before the nonce
         # is consumed, so a forged token cannot burn a real user's nonce.
         if self._restored:
-            raise LaunchError("A stored launch cannot be validated again.")
+            raise LaunchError(
+                "A stored launch cannot be validated again.", LaunchReason.INVALID
+            )
 
         self._validated = True
         try:
@@ -255,7 +257,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             ) from err
         except jwt.ImmatureSignatureError as err:
             raise LaunchError(
-                "The launch token is dated in the future.", LaunchReason.TOKEN_EXPIRED
+                "The launch token is dated in the future.",
+                LaunchReason.TOKEN_NOT_YET_VALID,
+            ) from err
+        except jwt.MissingRequiredClaimError as err:
+            raise LaunchError(
+                f"The launch token is not valid: it has no {err.claim} claim.",
+                LaunchReason.MISSING_CLAIM,
             ) from err
         except jwt.InvalidSignatureError as err:
             raise LaunchError(
@@ -347,7 +355,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError(
                 "The launch names another deployment than its login did "
                 "(lti_deployment_id).",
-                LaunchReason.UNKNOWN_DEPLOYMENT,
+                LaunchReason.DEPLOYMENT_MISMATCH,
             )
 
     def validate_target_link_uri(self) -> ToolMessageLaunch:

@@ -163,12 +163,18 @@ def launch() -> str:
         issuer=str(launch_data.get("iss")),
         storage_check_pending=message_launch.storage_login is not None,
     )
-    metrics.LAUNCHES.labels("deep_link" if is_deep_link else "resource").inc()
-
     if message_launch.storage_login is not None:
         g.lti_storage = _storage_check(launch_id, message_launch.storage_login)
 
-    if is_deep_link:
+    page = _launched_page(message_launch, launch_id, launch_data)
+    # Counted once the page is made: a viewer the access check refuses is a failure only.
+    metrics.LAUNCHES.labels("deep_link" if is_deep_link else "resource").inc()
+    return page
+
+
+def _launched_page(message_launch, launch_id: str, launch_data: dict[str, Any]):
+    """The chooser, the player or the admin page for a verified launch."""
+    if message_launch.is_deep_link_launch():
         security.allow_form_target(
             str(settings_of(launch_data).get("deep_link_return_url", ""))
         )

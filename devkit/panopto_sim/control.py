@@ -94,32 +94,34 @@ def reset() -> Response | tuple[Response, int]:
 def upload_faults() -> Response | tuple[Response, int]:
     """Make the next part uploads fail (``fail_parts``), the next finished uploads end
     in ProcessingError (``processing_errors``), or keep processing from finishing until
-    released (``hold_processing``). Each call sets all three; what it leaves out is off."""
+    released (``hold_processing``). Only the switches sent change; the answer shows all."""
     body = _json_object()
     if body is None:
         return _bad_request(
             'Send JSON like {"fail_parts": 1, "processing_errors": 1, '
             '"hold_processing": true}.'
         )
-    held = body.get("hold_processing", False)
-    if not isinstance(held, bool):
+    unknown = sorted(set(body) - {"fail_parts", "processing_errors", "hold_processing"})
+    if unknown:
+        return _bad_request(f"Unknown switch: {unknown[0][:40]}.")
+    if not isinstance(body.get("hold_processing", False), bool):
         return _bad_request("hold_processing must be true or false.")
-
-    counts = {}
     for name in ("fail_parts", "processing_errors"):
         value = body.get(name, 0)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 0 <= value <= 100
-        ):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
             return _bad_request(f"{name} must be a whole number from 0 to 100.")
-        counts[name] = value
 
     uploads = current_simulator().uploads
-    uploads.fail_next_parts(counts["fail_parts"])
-    uploads.fail_next_processing(counts["processing_errors"])
-    uploads.hold_processing(held)
-    planned = {**counts, "hold_processing": held}
+    if "fail_parts" in body:
+        uploads.fail_next_parts(body["fail_parts"])
+    if "processing_errors" in body:
+        uploads.fail_next_processing(body["processing_errors"])
+    if "hold_processing" in body:
+        uploads.hold_processing(body["hold_processing"])
+    planned = {
+        "fail_parts": uploads.failing_parts,
+        "processing_errors": uploads.failing_processing,
+        "hold_processing": uploads.processing_held,
+    }
     logger.info("upload faults planned: %s", planned)
     return jsonify(planned)

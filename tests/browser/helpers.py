@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -55,21 +57,36 @@ def insert(page: Page, chooser: FrameLocator) -> None:
     """Insert what the chooser holds and wait for the task page to show it.
 
     The platform closes its dialog, then reloads the page to show the new items: what the
-    test does next belongs on the reloaded page, not the one about to go.
+    test does next belongs on the reloaded page, not the one about to go. (A reload keeps
+    the address, so Playwright's URL waits, which replace expect_navigation, cannot see it.)
+    Waiting for the commit is enough: later steps wait for what they need, while the load
+    event would also wait for every placed video's frame.
     """
-    with page.expect_navigation(timeout=WAIT_MS):
+    with page.expect_navigation(wait_until="commit", timeout=WAIT_MS):
         chooser.get_by_role("button", name=re.compile("^Insert")).click()
-    expect(page.locator("#chooser-dialog")).not_to_be_visible(timeout=WAIT_MS)
 
 
 def close_chooser(page: Page) -> None:
     """Close the chooser dialog and wait until its frame is blank again, so a chooser
     opened next cannot be confused with the one going away."""
+    expect(page.locator("#chooser-dialog")).to_be_visible()
     with page.expect_event(
         "framenavigated",
         lambda frame: frame.name == "panopto-chooser" and frame.url == "about:blank",
+        timeout=WAIT_MS,
     ):
         page.click("#chooser-close")
+
+
+@contextmanager
+def held_processing(panopto_url: str) -> Iterator[None]:
+    """Uploads finished inside the block stay "still processing" until it ends, even when
+    an assertion in it fails (the simulator is shared by the module's tests)."""
+    sim_control(panopto_url, "uploads", {"hold_processing": True})
+    try:
+        yield
+    finally:
+        sim_control(panopto_url, "uploads", {"hold_processing": False})
 
 
 def chooser_frame(page: Page) -> Frame:

@@ -13,9 +13,9 @@ from .helpers import (
     assert_accessible,
     chooser_frame,
     close_chooser,
+    held_processing,
     insert,
     open_chooser,
-    sim_control,
     switch_user,
 )
 
@@ -125,20 +125,19 @@ def test_the_viewers_messages(demo, page: Page, tmp_path):
     """Still processing, then deleted: both are announced and accessible."""
     video = tmp_path / "short.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"v" * 200_000)
-    sim_control(demo.panopto_url, "uploads", {"hold_processing": True})
     page.goto(demo.platform_url + "/")
-    chooser = open_chooser(page, "insert-video-description", "connor")
-    chooser.get_by_role("tab", name="Upload").click()
-    chooser.get_by_label("Video or audio file").set_input_files(video)
-    chooser.get_by_label("Video title").fill("Processing check")
-    chooser.get_by_role("button", name="Upload", exact=True).click()
-    expect(chooser.locator("#selection-list")).to_contain_text("Processing check")
-    insert(page, chooser)
+    with held_processing(demo.panopto_url):
+        chooser = open_chooser(page, "insert-video-description", "connor")
+        chooser.get_by_role("tab", name="Upload").click()
+        chooser.get_by_label("Video or audio file").set_input_files(video)
+        chooser.get_by_label("Video title").fill("Processing check")
+        chooser.get_by_role("button", name="Upload", exact=True).click()
+        expect(chooser.locator("#selection-list")).to_contain_text("Processing check")
+        insert(page, chooser)
 
-    frame = item_frame(page, "Processing check")
-    expect(frame.get_by_role("status")).to_contain_text("still processing")
-    assert_accessible(frame)
-    sim_control(demo.panopto_url, "uploads", {"hold_processing": False})
+        frame = item_frame(page, "Processing check")
+        expect(frame.get_by_role("status")).to_contain_text("still processing")
+        assert_accessible(frame)
 
     chooser = open_chooser(page, "insert-video-description", "connor")
     chooser.get_by_label("Search all your videos").fill("processing check")

@@ -22,6 +22,7 @@ from .helpers import (
     WAIT_MS,
     chooser_frame,
     close_chooser,
+    held_processing,
     insert,
     open_chooser,
     sim_control,
@@ -219,31 +220,31 @@ def test_upload_shows_progress_retries_a_failed_part_and_can_be_inserted_while_p
     expect(chooser.get_by_label("Video title")).to_have_value("week 3 feedback")
     chooser.get_by_label("Video title").fill("Week 3 feedback for everyone")
 
-    sim_control(demo.panopto_url, "uploads", {"fail_parts": 1, "hold_processing": True})
-    throttle_uploads(page, 4_000_000)
-    chooser.get_by_role("button", name="Upload", exact=True).click()
+    with held_processing(demo.panopto_url):
+        sim_control(demo.panopto_url, "uploads", {"fail_parts": 1})
+        throttle_uploads(page, 4_000_000)
+        chooser.get_by_role("button", name="Upload", exact=True).click()
 
-    figures = watch_text(chooser.locator("#upload-figures"), until="processing")
-    retried = next(i for i, text in enumerate(figures) if "sending it again" in text)
-    # After the retry the part starts again, from where the parts before it ended.
-    progress = [
-        text
-        for text in figures[retried:]
-        if re.match(r"\d+% · .+ of .+ · .+/s · about .+ left", text)
-    ]
-    assert len(progress) >= 2, figures
-    percents = [int(text.split("%")[0]) for text in progress]
-    assert percents == sorted(percents) and percents[-1] > percents[0], figures
+        figures = watch_text(chooser.locator("#upload-figures"), until="processing")
+        retried = next(i for i, t in enumerate(figures) if "sending it again" in t)
+        # After the retry the part starts again, from where the parts before it ended.
+        progress = [
+            text
+            for text in figures[retried:]
+            if re.match(r"\d+% · .+ of .+ · .+/s · about .+ left", text)
+        ]
+        assert len(progress) >= 2, figures
+        percents = [int(text.split("%")[0]) for text in progress]
+        assert percents == sorted(percents) and percents[-1] > percents[0], figures
 
-    # Panopto made the session: it is chosen and can be inserted right away.
-    expect(chooser.locator("#selection-list")).to_contain_text(
-        "Week 3 feedback for everyone"
-    )
-    insert(page, chooser)
-    viewer = viewer_frame(page, "Week 3 feedback for everyone")
-    expect(viewer.get_by_role("status")).to_contain_text("still processing")
+        # Panopto made the session: it is chosen and can be inserted right away.
+        expect(chooser.locator("#selection-list")).to_contain_text(
+            "Week 3 feedback for everyone"
+        )
+        insert(page, chooser)
+        viewer = viewer_frame(page, "Week 3 feedback for everyone")
+        expect(viewer.get_by_role("status")).to_contain_text("still processing")
     # ... and the viewer turns into the player once Panopto is done.
-    sim_control(demo.panopto_url, "uploads", {"hold_processing": False})
     player = embedded_player(page, "Week 3 feedback for everyone")
     expect(player.locator("h1")).to_have_text(
         "Week 3 feedback for everyone", timeout=20_000

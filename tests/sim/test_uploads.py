@@ -256,7 +256,7 @@ def test_a_corrupt_video_can_be_planned_through_the_control_route(live) -> None:
 
 
 def test_held_processing_waits_for_its_release(live) -> None:
-    base, sim = live
+    base, _ = live
     requests.post(base + "/_sim/uploads", json={"hold_processing": True}, timeout=5)
     headers, upload = upload_a_short_video(base)
     poll_until(base, headers, upload["ID"], 3)
@@ -267,21 +267,31 @@ def test_held_processing_waits_for_its_release(live) -> None:
     assert body["State"] == 3
 
     # ... and finishes once released.
-    released = requests.post(base + "/_sim/uploads", json={}, timeout=5)
+    released = requests.post(
+        base + "/_sim/uploads", json={"hold_processing": False}, timeout=5
+    )
     assert released.json()["hold_processing"] is False
     assert poll(base, headers, upload["ID"])[-1] == 4
 
 
-@pytest.mark.parametrize("held", ["yes", 1, None])
-def test_hold_processing_takes_a_json_boolean_only(live, held) -> None:
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"hold_processing": "yes"}, "true or false"),
+        ({"hold_processing": 1}, "true or false"),
+        ({"hold_processing": None}, "true or false"),
+        ({"hold": False}, "Unknown switch: hold"),
+    ],
+)
+def test_a_bad_switch_is_refused_and_changes_nothing(live, body, fragment) -> None:
     base, sim = live
-    answer = requests.post(
-        base + "/_sim/uploads", json={"hold_processing": held}, timeout=5
-    )
+    sim.uploads.hold_processing(True)
+
+    answer = requests.post(base + "/_sim/uploads", json=body, timeout=5)
 
     assert answer.status_code == 400
-    assert "true or false" in answer.json()["error"]
-    assert sim.uploads.processing_held is False
+    assert fragment in answer.json()["error"]
+    assert sim.uploads.processing_held is True
 
 
 def test_a_failed_part_can_be_sent_again(live) -> None:

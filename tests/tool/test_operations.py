@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import logging
 import logging.config
 import re
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 
 from app import create_app
+from app.errors import LaunchReason
 from app.logs import logging_config
 from tests.servers import free_port
-from tests.tool.lti_harness import PLATFORM_ISSUER, PLAYER_SESSION_ID
+from tests.tool.lti_harness import (
+    DEPLOYMENT,
+    DEPLOYMENT_ID,
+    PLATFORM_ISSUER,
+    PLAYER_SESSION_ID,
+    now,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def metric(name: str, **labels: str) -> float:
@@ -86,9 +97,18 @@ def test_accepted_launches_are_counted_by_message_type(platform):
     deep = metric("panopto_tool_lti_launches_total", message_type="deep_link")
     resource = metric("panopto_tool_lti_launches_total", message_type="resource")
 
-    platform.deep_link_launch()
-    platform.resource_launch(custom={"panopto_session_id": PLAYER_SESSION_ID})
+    _, chooser = platform.deep_link_launch()
+    _, player = platform.resource_launch(custom=platform.placed())
+    # A verified launch refused at the access check (no placement) is a failure only.
+    _, refused = platform.resource_launch(
+        custom={"panopto_session_id": PLAYER_SESSION_ID}
+    )
 
+    assert (chooser.status_code, player.status_code, refused.status_code) == (
+        200,
+        200,
+        400,
+    )
     assert (
         metric("panopto_tool_lti_launches_total", message_type="deep_link") == deep + 1
     )
@@ -142,6 +162,23 @@ def _link_without_video(platform, stranger_keys):
     return platform.resource_launch(custom={"something_else": "x"})[1]
 
 
+def _dated_in_the_future(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login())
+    changes = {"iat": now() + 300, "exp": now() + 900}
+    return platform.post(form, id_token=platform.resign(form, changes=changes))
+
+
+def _without_exp(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login())
+    return platform.post(form, id_token=platform.resign(form, remove=("exp",)))
+
+
+def _another_deployment_than_the_login_named(platform, stranger_keys):
+    form = platform.deep_link_form(platform.login(lti_deployment_id=DEPLOYMENT))
+    changes = {DEPLOYMENT_ID: "another-deployment"}
+    return platform.post(form, id_token=platform.resign(form, changes=changes))
+
+
 @pytest.mark.parametrize(
     ("refuse", "reason"),
     [
@@ -149,6 +186,9 @@ def _link_without_video(platform, stranger_keys):
         (_unknown_platform, "unknown_platform"),
         (_no_kid, "malformed_token"),
         (_link_without_video, "bad_link"),
+        (_dated_in_the_future, "token_not_yet_valid"),
+        (_without_exp, "missing_claim"),
+        (_another_deployment_than_the_login_named, "deployment_mismatch"),
     ],
 )
 def test_each_refusal_counts_under_its_own_reason_only(
@@ -178,6 +218,31 @@ def test_each_refusal_counts_under_its_own_reason_only(
     }
     assert response.status_code == 400
     assert moved == {reason: 1.0}
+
+
+def test_the_operators_guide_lists_every_launch_reason():
+    guide = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    row = next(line for line in guide.splitlines() if "launch_failures_total" in line)
+    listed = set(re.findall(r"`([a-z_]+)`", row.split("LaunchReason")[1].split(";")[0]))
+
+    assert listed == {reason.value for reason in LaunchReason}
+
+
+def test_every_launch_error_the_tool_raises_names_its_reason():
+    """A refusal without a reason would be counted as ``invalid``, out of sight."""
+    calls, unnamed = 0, []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            if not (is_call and node.func.id == "LaunchError"):
+                continue
+            calls += 1
+            named = len(node.args) >= 2 or any(k.arg == "reason" for k in node.keywords)
+            if not named:
+                unnamed.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+
+    assert calls > 30  # the walk found the tool's refusals
+    assert unnamed == []
 
 
 def test_a_refused_login_is_counted_as_a_login_failure(client):
