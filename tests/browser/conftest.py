@@ -7,9 +7,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from devkit.demo import DemoStack
+from tests.browser.helpers import WAIT_MS
 from tests.servers import free_port
+
+# Assertions wait as long as actions do. Playwright's own 5 s is short for a launch (login,
+# authorization, id_token post, platform-storage check) on a busy two-core CI machine.
+expect.set_options(timeout=WAIT_MS)
 
 
 @contextmanager
