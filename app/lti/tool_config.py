@@ -402,18 +402,22 @@ def file_lists_deployment(
 ) -> bool:
     """Whether the registrations file lists this deployment: every start then approves it
     and applies the file's options to it again, whatever was changed since."""
-    return (issuer, client_id, deployment_id) in deployments_in_file(path)
+    try:
+        return (issuer, client_id, deployment_id) in deployments_in_file(path)
+    except ConfigError:
+        return False
 
 
 def deployments_in_file(path: str | None) -> frozenset[tuple[str, str, str]]:
     """(issuer, client id, deployment id) of every deployment the registrations file
-    lists; none when there is no file or it cannot be read."""
+    lists; none when there is no file.
+
+    :raises ConfigError: when the file cannot be read now (it may have changed since the
+        start read it).
+    """
     if not path:
         return frozenset()
-    try:
-        data = _read_registrations(Path(path))
-    except ConfigError:
-        return frozenset()
+    data = _read_registrations(Path(path))
 
     listed = set()
     for issuer, entries in data.items():
@@ -431,7 +435,8 @@ def _read_registrations(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"LTI_CONFIG names {path}, which cannot be read: {err}."
         ) from err
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
+        # RecursionError: json gives up on absurdly deep nesting that way.
         raise ConfigError(f"LTI_CONFIG file {path} is not valid JSON: {err}.") from err
 
     if not isinstance(data, dict):

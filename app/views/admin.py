@@ -22,6 +22,7 @@ from flask import (
 )
 
 from .. import access, admin, registration, security, services
+from ..config import ConfigError
 from ..errors import Forbidden, LaunchExpired
 from ..lti import platform_storage
 from ..lti.tool_config import (
@@ -69,20 +70,18 @@ def logout():
 @bp.post("/deployments/<int:deployment_pk>/approve")
 def approve(deployment_pk: int):
     identity = _form_identity()
-    deployment = admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_ACTIVE)
-    message = "The deployment is approved: launches work now."
-    return _page(
-        identity, message=_with_file_note(message, admin.deployment_key(deployment))
-    )
+    admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_ACTIVE)
+    return _page(identity, message="The deployment is approved: launches work now.")
 
 
 @bp.post("/deployments/<int:deployment_pk>/hold")
 def hold(deployment_pk: int):
     identity = _form_identity()
     deployment = admin.set_deployment_status(identity, deployment_pk, DEPLOYMENT_HELD)
-    message = "The deployment is held: its launches are refused."
     return _page(
-        identity, message=_with_file_note(message, admin.deployment_key(deployment))
+        identity,
+        message="The deployment is held: its launches are refused.",
+        warning=_file_warning(admin.deployment_key(deployment)),
     )
 
 
@@ -91,7 +90,7 @@ def remove(deployment_pk: int):
     identity = _form_identity()
     removed = admin.remove_deployment(identity, deployment_pk)
     return _page(
-        identity, message=_with_file_note("The deployment is removed.", removed)
+        identity, message="The deployment is removed.", warning=_file_warning(removed)
     )
 
 
@@ -122,15 +121,17 @@ def _page(
     identity: admin.AdminIdentity,
     message: str | None = None,
     invite_url: str | None = None,
+    warning: str | None = None,
 ) -> Response:
     ticket = admin.issue_ticket(_secret(), identity)
     urls = tool_urls()
-    in_file = deployments_in_file(current_app.config.get("LTI_CONFIG"))
+    in_file, file_problem = _file_deployments()
     page = render_template(
         "admin.html",
         identity=identity,
         ticket=ticket,
         message=message,
+        warnings=[text for text in (warning, file_problem) if text],
         invite_url=invite_url,
         registrations=[
             admin.describe(r, in_file) for r in admin.registrations_for(identity)
@@ -154,10 +155,21 @@ def _page(
     return response
 
 
-def _with_file_note(message: str, deployment: tuple[str, str, str]) -> str:
-    """The change's message, and a warning when the registrations file will undo it."""
-    in_file = deployments_in_file(current_app.config.get("LTI_CONFIG"))
-    return f"{message} {FILE_WINS_NOTE}" if deployment in in_file else message
+def _file_warning(deployment: tuple[str, str, str]) -> str | None:
+    """A warning when the registrations file will undo a hold or removal at next start."""
+    in_file, _ = _file_deployments()
+    return FILE_WINS_NOTE if deployment in in_file else None
+
+
+def _file_deployments() -> tuple[frozenset[tuple[str, str, str]], str | None]:
+    """The deployments LTI_CONFIG lists, and why they are unknown if it cannot be read."""
+    try:
+        return deployments_in_file(current_app.config.get("LTI_CONFIG")), None
+    except ConfigError as err:
+        return frozenset(), (
+            f"{err} Which deployments it lists is unknown, so this page cannot mark "
+            "the ones each start approves again."
+        )
 
 
 def _sign_in_page(message: str | None = None, status: int = 200) -> Response:

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 
 from .. import security, services
 from ..chooser_session import load_context, open_launch
-from ..errors import ToolError
+from ..errors import DeploymentNotActive, ToolError
 from ..panopto.oauth import UserKey
 from ..store import KeyValueStore
 
@@ -43,6 +43,12 @@ STATE_PREFIX = "panopto-oauth-state-"
 #: Binds a pending sign-in to the browser window that started it. The pop-up is a top-level
 #: window on our own origin, so this first-party cookie works where iframe cookies do not.
 BROWSER_COOKIE = "panopto_sign_in"
+#: Said in the pop-up when the chooser's deployment was held or removed during sign-in.
+SIGN_IN_STOPPED = (
+    "The tool's administrator has paused or removed this installation of the Panopto "
+    "tool in your course system, so you cannot sign in to Panopto from it now. Close "
+    "this window, and try again once they have restored it."
+)
 
 
 class SignInFailed(ToolError):
@@ -118,7 +124,10 @@ def callback() -> str:
 
     # The deployment may have been held or removed while the person was signing in; no
     # token is kept for a chooser that can no longer be used.
-    open_launch(pending["launch_id"], services.stored_launch)
+    try:
+        open_launch(pending["launch_id"], services.stored_launch)
+    except DeploymentNotActive as err:
+        raise DeploymentNotActive(SIGN_IN_STOPPED) from err
 
     user = UserKey(issuer=pending["issuer"], subject=pending["subject"])
     services.panopto_oauth().exchange_code(user, code)
@@ -136,7 +145,8 @@ def sign_in_failed(error: ToolError) -> tuple[str, int]:
 def _take_pending_sign_in() -> dict[str, Any]:
     pending = KeyValueStore().take(STATE_PREFIX + request.args.get("state", ""))
     # A sign-in started before this version recorded no launch id: start it again.
-    if pending is None or "launch_id" not in pending:
+    launch_id = pending.get("launch_id") if isinstance(pending, dict) else None
+    if not launch_id or not isinstance(launch_id, str):
         raise SignInFailed("This Panopto sign-in has expired or was already used.")
 
     cookie = request.cookies.get(BROWSER_COOKIE, "")

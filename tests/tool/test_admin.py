@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.config import ConfigError
 from app.extensions import db
 from app.models import Deployment
 from tests.tool.lti_harness import (
@@ -168,6 +170,49 @@ def test_changing_a_deployment_the_registrations_file_lists_says_the_file_wins(
 
     assert "The deployment is held" in text(held)
     assert "the tool's next start approves it" in text(held)
+    assert "The deployment is approved" in text(approved)
+    assert "next start" not in text(approved)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["{not json", "[" * 100_000, '["a list, not issuers"]'],
+    ids=["garbage", "nested-too-deep", "wrong-shape"],
+)
+def test_a_registrations_file_damaged_after_start_is_reported_not_a_crash(
+    app, client, damage
+):
+    Path(app.config["LTI_CONFIG"]).write_text(damage)
+
+    page = sign_in(client)
+
+    assert page.status_code == 200
+    assert "LTI_CONFIG file" in text(page)
+    assert "cannot mark the ones each start approves again" in text(page)
+
+
+def test_a_registrations_file_nested_too_deep_stops_the_start_in_plain_words(
+    app_config, tmp_path
+):
+    damaged = tmp_path / "deep.json"
+    damaged.write_text("[" * 100_000)
+
+    with pytest.raises(ConfigError, match="is not valid JSON"):
+        create_app({**app_config, "LTI_CONFIG": str(damaged)})
+
+
+def test_approving_a_deployment_the_file_lists_needs_no_warning(app, client, platform):
+    page = sign_in(client)
+    client.post(
+        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/hold",
+        data={"ticket": ticket(page)},
+    )
+
+    approved = client.post(
+        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/approve",
+        data={"ticket": ticket(page)},
+    )
+
     assert "The deployment is approved" in text(approved)
     assert "next start" not in text(approved)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from app.chooser_session import CHOOSER_TOKEN_MAX_AGE_SECONDS, TOKEN_SALT, read_token
+from app.extensions import db
+from app.lti.storage import DatabaseLaunchDataStorage
+from app.models import Deployment
 from app.panopto.oauth import UserKey
 from app.services import DatabaseTokenStore
+from app.store import KeyValueStore
 from tests.tool.lti_harness import PLATFORM_ISSUER, USER_ID, set_deployment
 from tests.tool.pages import chooser_token, parse
-from tests.tool.sim_helpers import start_sign_in
+from tests.tool.sim_helpers import sign_in_at_panopto, start_sign_in
 
 FOLDER = "f0000000-0000-4000-8000-000000000001"
 SESSION = "5e550000-0000-4000-8000-000000000001"
@@ -278,21 +283,45 @@ def test_sign_in_failures_tell_the_chooser_and_offer_to_close(client, token, too
     assert "cancelled or refused" in page.by_id("failure-message").text
 
 
-def test_a_sign_in_finished_after_its_deployment_was_held_keeps_no_token(
-    app, client, token, tool_url
+@pytest.mark.parametrize(
+    ("change", "status", "fragment"),
+    [
+        (None, 200, ""),
+        ("hold", 403, "cannot sign in to Panopto from it now"),
+        ("remove", 403, "cannot sign in to Panopto from it now"),
+        ("forget the launch", 401, "has expired"),
+    ],
+)
+def test_a_sign_in_keeps_a_token_only_while_its_chooser_may_be_used(
+    sim_app, sim_platform, tool_url, change, status, fragment
 ):
-    connect = start_sign_in(client, token, tool_url)
-    state = parse_qs(urlsplit(connect.headers["Location"]).query)["state"][0]
-    set_deployment(app, status="held")
+    """The code is a real one from the Panopto simulator: only the tool's own check
+    stands between it and a stored token."""
+    _, page = sim_platform.deep_link_launch()
+    chooser = chooser_token(page.get_data(as_text=True))
+    connect = start_sign_in(sim_platform.client, chooser, tool_url)
+    callback = sign_in_at_panopto(connect.headers["Location"])
+    if change == "hold":
+        set_deployment(sim_app, status="held")
+    elif change == "remove":
+        with sim_app.app_context():
+            db.session.delete(db.session.execute(select(Deployment)).scalars().first())
+            db.session.commit()
+    elif change == "forget the launch":
+        with sim_app.app_context():
+            # As when the launch data's time in the store runs out.
+            launch_id = read_token(sim_app.config["SECRET_KEY"], chooser)
+            DatabaseLaunchDataStorage(KeyValueStore()).set_value(launch_id, None)
 
-    response = client.get(
-        "/panopto/callback", query_string={"state": state, "code": "c"}
+    response = sim_platform.client.get(
+        "/panopto/callback", query_string=dict(parse_qsl(urlsplit(callback).query))
     )
 
-    assert response.status_code == 403
-    assert "paused or removed" in parse(response.get_data(as_text=True)).text
-    with app.app_context():
-        assert DatabaseTokenStore().load(UserKey(PLATFORM_ISSUER, USER_ID)) is None
+    assert response.status_code == status
+    assert fragment in parse(response.get_data(as_text=True)).text
+    with sim_app.app_context():
+        stored = DatabaseTokenStore().load(UserKey(PLATFORM_ISSUER, USER_ID))
+    assert (stored is not None) == (change is None)
 
 
 # -- bad input ------------------------------------------------------------------------
