@@ -131,6 +131,14 @@ def test_the_ticket_cookie_opens_the_page_again(client):
     assert parse(again.get_data(as_text=True)).by_id("admin")
 
 
+def change(app, client, page, action: str, deployment_id: str):
+    """Approve, hold or remove a deployment from the admin ``page`` just shown."""
+    return client.post(
+        f"/admin/deployments/{deployment_pk(app, deployment_id)}/{action}",
+        data={"ticket": ticket(page)},
+    )
+
+
 def test_an_admin_approves_a_held_deployment_and_it_launches(app, client, platform):
     hold_a_new_deployment(platform)
     page = sign_in(client)
@@ -159,14 +167,8 @@ def test_changing_a_deployment_the_registrations_file_lists_says_the_file_wins(
     }
     assert marked == {DEPLOYMENT, OTHER_DEPLOYMENT}  # the file's, not the new one
 
-    held = client.post(
-        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/hold",
-        data={"ticket": ticket(page)},
-    )
-    approved = client.post(
-        f"/admin/deployments/{deployment_pk(app, 'course-new-1')}/approve",
-        data={"ticket": ticket(page)},
-    )
+    held = change(app, client, page, "hold", DEPLOYMENT)
+    approved = change(app, client, page, "approve", "course-new-1")
 
     assert "The deployment is held" in text(held)
     assert "the tool's next start approves it" in text(held)
@@ -203,15 +205,9 @@ def test_a_registrations_file_nested_too_deep_stops_the_start_in_plain_words(
 
 def test_approving_a_deployment_the_file_lists_needs_no_warning(app, client, platform):
     page = sign_in(client)
-    client.post(
-        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/hold",
-        data={"ticket": ticket(page)},
-    )
+    change(app, client, page, "hold", DEPLOYMENT)
 
-    approved = client.post(
-        f"/admin/deployments/{deployment_pk(app, DEPLOYMENT)}/approve",
-        data={"ticket": ticket(page)},
-    )
+    approved = change(app, client, page, "approve", DEPLOYMENT)
 
     assert "The deployment is approved" in text(approved)
     assert "next start" not in text(approved)
